@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Set up and run Huiwu with nothing installed beyond Python 3.11+.
+
+    python3 dev.py demo [--port 8000] [--reset]   install, build the demo summit, serve it
+    python3 dev.py test [pytest arguments]        install, lint, run the whole test suite
+
+Both create ``.venv`` on first use and reuse it afterwards (it is rebuilt when
+``pyproject.toml`` changes). The tests run on SQLite, then again on PostgreSQL when
+``HUIWU_TEST_DATABASE_URL`` is set.
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def say(message: str) -> None:
+    print(f"\033[1;34m==>\033[0m {message}", flush=True)
+
+
+def run(*args, **kwargs) -> None:
+    subprocess.run([str(a) for a in args], check=True, **kwargs)
+
+
+def ensure_environment(extras: str) -> None:
+    """A virtual environment with the project installed (editable), reused when up to date."""
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py runs before the venv exists)
+        sys.exit("Huiwu needs Python 3.11 or newer.")
+    stamp = VENV / f".installed-{extras or 'base'}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        say("Creating the virtual environment in .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    say("Installing Huiwu and its dependencies")
+    target = f".[{extras}]" if extras else "."
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", target, cwd=ROOT)
+    stamp.write_text(digest)
+
+
+def compile_catalogues() -> None:
+    run(BIN / "huiwu", "compile_catalogues", cwd=ROOT)
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's chromium; install it when it is missing."""
+    if CHROMIUM.exists():
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        sys.exit(
+            "The browser tests need Debian's chromium: run `sudo apt-get install chromium` "
+            "and try again."
+        )
+    say("Installing Debian's chromium for the browser tests")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run("apt-get", "update", "-qq", env=env)
+    run("apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk", env=env)
+
+
+def demo(args: list[str]) -> None:
+    ensure_environment("")
+    compile_catalogues()
+    os.execv(BIN / "huiwu", [str(BIN / "huiwu"), "demo", *args])
+
+
+def test(args: list[str]) -> None:
+    ensure_environment("test")
+    compile_catalogues()
+    ensure_chromium()
+    say("ruff check")
+    run(BIN / "ruff", "check", "src", "tests", "bench", "dev.py", cwd=ROOT)
+    env = {k: v for k, v in os.environ.items() if k != "HUIWU_DATABASE_URL"}
+    # Each run gets its own data folder, so tests never touch the demo's database.
+    runs = [("SQLite", {**env, "HUIWU_DATA_DIR": str(ROOT / "var" / "test-sqlite")})]
+    if url := os.environ.get("HUIWU_TEST_DATABASE_URL"):
+        runs.append(
+            (
+                "PostgreSQL",
+                {**env, "HUIWU_DATABASE_URL": url, "HUIWU_DATA_DIR": str(ROOT / "var" / "test-pg")},
+            )
+        )
+    else:
+        say("HUIWU_TEST_DATABASE_URL is not set: running on SQLite only")
+    for name, run_env in runs:
+        say(f"pytest on {name}")
+        run(PYTHON, "-m", "pytest", *args, cwd=ROOT, env=run_env)
+
+
+def main() -> None:
+    commands = {"demo": demo, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

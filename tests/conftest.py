@@ -1,0 +1,56 @@
+import pytest
+from django.utils import translation
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Tests read English unless they switch language themselves."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def summit(db):
+    return factories.SummitFactory(is_current=True)
+
+
+@pytest.fixture
+def organiser(db):
+    return factories.UserFactory(username="organiser", roles=["organiser"])
+
+
+@pytest.fixture
+def programme(summit):
+    """A small published programme: one venue, two rooms, two forums with sessions, speakers."""
+    venue = factories.VenueFactory(summit=summit, slug="wiicc")
+    main, side = (
+        factories.RoomFactory(venue=venue, capacity=1200),
+        factories.RoomFactory(venue=venue, capacity=200),
+    )
+    host = factories.OrganisationFactory(short_name="CAC", country="CN")
+    co_host = factories.OrganisationFactory(short_name="ITU", country="CH")
+    forums = [
+        factories.ForumFactory(
+            summit=summit, slug="ai", room=main, starts_at=factories.at(0, 9),
+            ends_at=factories.at(0, 12),
+        ),
+        factories.ForumFactory(
+            summit=summit, slug="data", room=side, starts_at=factories.at(1, 14),
+            ends_at=factories.at(1, 17),
+        ),
+    ]
+    for forum in forums:
+        factories.ForumOrganiserFactory(forum=forum, organisation=host)
+        factories.ForumOrganiserFactory(forum=forum, organisation=co_host, role="co_host")
+        for index in range(3):
+            session = factories.SessionFactory(
+                forum=forum,
+                starts_at=forum.starts_at + index * (forum.ends_at - forum.starts_at) / 3,
+                ends_at=forum.starts_at + (index + 1) * (forum.ends_at - forum.starts_at) / 3,
+            )
+            factories.SessionSpeakerFactory(
+                session=session, person=factories.PersonFactory(country=["CN", "FR", "BR"][index])
+            )
+    return {"summit": summit, "venue": venue, "rooms": [main, side], "forums": forums}
