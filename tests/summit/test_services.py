@@ -118,3 +118,27 @@ def test_save_session_records_speakers_in_order(programme):
         (second, "moderator"),
         (first, "panellist"),
     ]
+
+
+def test_save_forum_refuses_an_institution_named_twice(programme):
+    twice = factories.OrganisationFactory()
+    with pytest.raises(DomainError, match="Name each institution once") as raised:
+        services.save_forum(
+            new_forum(programme["summit"], programme["rooms"][1]), hosts=[twice], co_hosts=[twice]
+        )
+    assert raised.value.field == "co_hosts"
+    assert not Forum.objects.filter(slug="new").exists()
+
+
+def test_save_session_refuses_a_speaker_named_twice(programme):
+    forum = programme["forums"][0]
+    person = factories.PersonFactory()
+    session = Session(
+        forum=forum,
+        title=i18n(zh_hans="圆桌对话", en="Round table"),
+        starts_at=forum.starts_at,
+        ends_at=forum.starts_at + dt.timedelta(hours=1),
+    )
+    with pytest.raises(DomainError, match="Name each speaker"):
+        services.save_session(session, speakers=[(person, "speaker"), (person, "moderator")])
+    assert session.pk is None

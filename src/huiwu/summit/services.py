@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from huiwu.core.services import DomainError, log_action
 from huiwu.summit.models import Forum, ForumOrganiser, OrganiserRole, Session
@@ -21,6 +22,11 @@ def _validated(instance, *, exclude=None):
 def save_forum(forum: Forum, *, by=None, hosts=(), co_hosts=()) -> Forum:
     """Create or update a forum, with its host and co-host institutions when given."""
     creating = forum.pk is None
+    named = [org.pk for org in (*hosts, *co_hosts)]
+    if len(set(named)) < len(named):
+        raise DomainError(
+            _("Name each institution once, either as a host or as a co-host."), field="co_hosts"
+        )
     _validated(forum)
     forum.save()
     if hosts or co_hosts:
@@ -40,6 +46,9 @@ def save_session(session: Session, *, by=None, speakers=()) -> Session:
     from huiwu.summit.models import SessionSpeaker
 
     creating = session.pk is None
+    people = [person.pk for person, _role in speakers]
+    if len(set(people)) < len(people):
+        raise DomainError(_("Name each speaker of a session once."), field="speakers")
     _validated(session)
     session.save()
     if speakers:
