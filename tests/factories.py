@@ -133,7 +133,7 @@ class ForumFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"forum-{n}")
     track = sm.Track.TECHNOLOGY
     title = factory.Sequence(lambda n: i18n(zh_hans=f"人工智能论坛{n}", en=f"AI Forum {n}"))
-    room = factory.SubFactory(RoomFactory, venue__summit=factory.SelfAttribute("..summit"))
+    room = factory.SubFactory(RoomFactory, venue__summit=factory.SelfAttribute("...summit"))
     starts_at = factory.LazyFunction(lambda: at(0, 9))
     ends_at = factory.LazyFunction(lambda: at(0, 12))
 

@@ -45,6 +45,10 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("HUIWU_DEBUG")
 ALLOWED_HOSTS = env_list("HUIWU_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("HUIWU_CSRF_TRUSTED_ORIGINS", "")
+if env_bool("HUIWU_BEHIND_TLS_PROXY"):
+    # nginx terminates TLS and says so in X-Forwarded-Proto (deploy/nginx.conf).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -58,6 +62,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "django_countries",
     "django_htmx",
+    "ninja",  # serves its Swagger UI assets itself, so /api/v1/docs needs no CDN
     "channels",
     "django_tasks",
     "django_tasks_db",
@@ -86,7 +91,9 @@ WSGI_APPLICATION = "huiwu.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Searched before the apps' folders, so that our admin/base_site.html (branding and
+        # language switch) overrides Django's own.
+        "DIRS": [BASE_DIR / "core" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -95,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "huiwu.core.context_processors.platform",
+                "huiwu.summit.context_processors.summit",
             ],
         },
     },
@@ -174,6 +182,7 @@ COUNTRIES_FIRST = ["CN"]
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 # Serve assets straight from the installed packages, so that no collectstatic step is needed

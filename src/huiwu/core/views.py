@@ -1,9 +1,17 @@
+"""Error pages: friendly, in the visitor's language, in the site's look."""
+
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 404 page, in the language LocaleMiddleware chose (the address's prefix, else the
+    browser's)."""
     return render(request, "core/404.html", status=404)
 
 
-def server_error(request):
-    return render(request, "core/500.html", status=500)
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page. Rendered without the request's context processors: the database or
+    whatever failed may be what they need."""
+    return HttpResponseServerError(loader.get_template("core/500.html").render())

@@ -1,5 +1,6 @@
 """``huiwu bench NAME``: run the benchmark ``bench/NAME.py`` of the source tree."""
 
+import argparse
 import importlib.util
 import sys
 from pathlib import Path
@@ -20,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="The benchmark to run: " + ", ".join(available()))
-        parser.add_argument("args", nargs="*", help="Arguments passed to the benchmark.")
+        parser.add_argument(
+            "bench_args", nargs=argparse.REMAINDER, help="Arguments passed to the benchmark."
+        )
 
     def handle(self, *args, name, **options):
         path = BENCH_DIR / f"{name}.py"
@@ -34,4 +37,4 @@ class Command(BaseCommand):
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
         spec.loader.exec_module(module)
-        module.main(options["args"])
+        module.main(options["bench_args"])
