@@ -33,11 +33,17 @@ def programme(summit):
     co_host = factories.OrganisationFactory(short_name="ITU", country="CH")
     forums = [
         factories.ForumFactory(
-            summit=summit, slug="ai", room=main, starts_at=factories.at(0, 9),
+            summit=summit,
+            slug="ai",
+            room=main,
+            starts_at=factories.at(0, 9),
             ends_at=factories.at(0, 12),
         ),
         factories.ForumFactory(
-            summit=summit, slug="data", room=side, starts_at=factories.at(1, 14),
+            summit=summit,
+            slug="data",
+            room=side,
+            starts_at=factories.at(1, 14),
             ends_at=factories.at(1, 17),
         ),
     ]

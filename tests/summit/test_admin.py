@@ -158,7 +158,7 @@ def test_forum_texts_are_edited_side_by_side_in_both_languages(organiser_client,
         ({"capacity": "500"}, "has only 200 seats; offer at most that many."),
         (
             {"starts_at_0": "2024-12-01", "ends_at_0": "2024-12-01"},
-            "A forum must take place between 2024-11-20 and 2024-11-22",
+            "A forum must take place on the summit&#x27;s days, from 2024-11-20 to 2024-11-22.",
         ),
         ({"languages": "zh-hans, klingon"}, "Unknown language code: klingon."),
         ({"title_1": ""}, "Please fill in this text in every required language"),
@@ -578,7 +578,8 @@ def test_a_second_current_summit_is_refused_with_the_name_of_the_first(organiser
 
     assert response.status_code == 200
     assert (
-        "“World Internet Conference Wuzhen Summit” is the current edition. Untick it there first."
+        "“World Internet Conference Wuzhen Summit” is the current edition. "
+        "Untick “current edition” on that summit first."
         in response.content.decode()
     )
     assert list(Summit.objects.all()) == [summit]

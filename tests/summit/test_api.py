@@ -678,7 +678,7 @@ def test_co_organiser_of_another_forum_is_forbidden(api, programme, outsider):
 
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Only the secretariat and the forum's own institutions can change it."
+        "detail": "Only the secretariat and the forum's hosts and co-hosts can change it."
     }
     assert state() == before
 
@@ -741,7 +741,7 @@ def test_patch_of_unknown_forum_is_404(organiser_api, programme):
         (
             {"starts_at": "2024-12-01T09:00:00+08:00", "ends_at": "2024-12-01T10:00:00+08:00"},
             "starts_at",
-            "A forum must take place between 2024-11-20 and 2024-11-22, the summit's days.",
+            "A forum must take place on the summit's days, from 2024-11-20 to 2024-11-22.",
         ),
         ({"capacity": 201}, "capacity", "The room Hall"),
         ({"capacity": 10**30}, "capacity", "Ensure this value is less than or equal to"),
@@ -768,7 +768,7 @@ def test_patch_of_unknown_forum_is_404(organiser_api, programme):
         ({"room": 999999}, "room", "There is no room with the id 999999; see /api/v1/rooms."),
         ({"room": 10**30}, "room", "Ensure this value is less than or equal to"),
         ({"summit": "nowhere"}, "summit", "There is no summit “nowhere”"),
-        ({"hosts": [999999]}, "hosts", "There is no institution with the id 999999."),
+        ({"hosts": [999999]}, "hosts", "No institution has the id 999999; see /api/v1/organisations."),
         ({"slug": "ai"}, None, "Forum with this Summit and Short name in addresses already"),
         ({"slug": "not a slug!"}, "slug", "Enter a valid “slug”"),
         ({"starts_at": "tomorrow"}, "starts_at", "Enter a valid date/time."),
@@ -778,8 +778,8 @@ def test_patch_of_unknown_forum_is_404(organiser_api, programme):
         ({"languages": "en"}, "languages", "Enter a list of values."),
         ({"title": "Forum"}, "title", 'Give the text per language, as in {"zh-hans": "…"'),
         ({"title": None}, "title", "Give the text per language"),
-        ({"title": {"zh-hans": "论坛", "en": 5}}, "title.en", "Enter a text."),
-        ({"languages": [1]}, "languages.0", "Enter a text."),
+        ({"title": {"zh-hans": "论坛", "en": 5}}, "title.en", "Enter text."),
+        ({"languages": [1]}, "languages.0", "Enter text."),
         ({"colour": "red"}, "colour", "This field is not known"),
     ],
 )
@@ -921,7 +921,7 @@ def test_co_organiser_of_another_forum_may_not_touch_its_sessions(api, programme
     changed = patch(api, f"/api/v1/sessions/{session.pk}", {"kind": "dialogue"})
 
     assert [(r.status_code, r.json()) for r in (created, changed)] == [
-        (403, {"detail": "Only the secretariat and the forum's own institutions can change it."})
+        (403, {"detail": "Only the secretariat and the forum's hosts and co-hosts can change it."})
     ] * 2
     assert state() == before
 
@@ -949,7 +949,7 @@ def test_organiser_replaces_the_speakers_of_a_session(organiser_api, programme):
         ({"ends_at": "2024-11-20T10:00:00+08:00"}, "ends_at", "A session must end after it"),
         ({"forum": "nope"}, "forum", "There is no forum “nope” in this summit."),
         ({"summit": "nowhere"}, "summit", "There is no summit “nowhere”"),
-        ({"speakers": [{"person": 999999}]}, "speakers", "There is no person with the id 999999."),
+        ({"speakers": [{"person": 999999}]}, "speakers", "No person has the id 999999; see /api/v1/speakers."),
         ({"speakers": [{"person": "x"}]}, "speakers.0.person", "Enter a whole number."),
         ({"title": {"en": "Round table"}}, "title", "Please fill in this text in every"),
         ({"kind": "song"}, "kind", "Select a valid choice."),

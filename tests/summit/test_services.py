@@ -55,7 +55,7 @@ def test_save_forum_creates_forum_with_hosts_and_logs_it(programme, organiser):
         (
             {"starts_at": factories.at(5, 9), "ends_at": factories.at(5, 10)},
             "starts_at",
-            "A forum must take place between 2024-11-20 and 2024-11-22, the summit's days.",
+            "A forum must take place on the summit's days, from 2024-11-20 to 2024-11-22.",
         ),
         ({"capacity": 201}, "capacity", "The room Hall"),
         ({"languages": ["zh-hans", "xx"]}, "languages", "Unknown language code: xx."),

@@ -127,7 +127,7 @@ def _sentence(error: Mapping[str, Any]) -> str:
     if kind == "list_type":
         return _("Enter a list of values.")
     if kind == "string_type":
-        return _("Enter a text.")
+        return _("Enter text.")
     if kind == "dict_type":
         return _('Give the text per language, as in {"zh-hans": "…", "en": "…"}.')
     if kind == "extra_forbidden":

@@ -23,6 +23,7 @@ from huiwu.core.rules import is_organiser
 from huiwu.summit.models import (
     Forum,
     ForumOrganiser,
+    OrganiserRole,
     Room,
     Series,
     Session,
@@ -134,7 +135,11 @@ class SummitForm(forms.ModelForm):
         other = Summit.objects.filter(is_current=True).exclude(pk=self.instance.pk).first()
         if is_current and other is not None:
             raise forms.ValidationError(
-                _("“%(summit)s” is the current edition. Untick it there first.") % {"summit": other}
+                _(
+                    "“%(summit)s” is the current edition. "
+                    "Untick “current edition” on that summit first."
+                )
+                % {"summit": other}
             )
         return is_current
 
@@ -397,11 +402,13 @@ class ForumAdmin(HuiwuModelAdmin):
     def session_count(self, forum: Forum) -> int:
         return forum.session_count
 
-    @admin.display(description=_("host and co-host institutions"))
+    @admin.display(description=_("host institutions"))
     def hosts(self, forum: Forum) -> str:
+        # Only the hosts: with the co-hosts the column grows too long to scan.
         return ", ".join(
             link.organisation.short_name or str(link.organisation)
             for link in forum.forum_organisers.all()
+            if link.role == OrganiserRole.HOST
         )
 
 

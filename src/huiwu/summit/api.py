@@ -132,7 +132,8 @@ def _institutions(ids: list[int], field: str) -> list[Organisation]:
     missing = [str(pk) for pk in ids if pk not in known]
     if missing:
         raise DomainError(
-            _("There is no institution with the id %(ids)s.") % {"ids": ", ".join(missing)},
+            _("No institution has the id %(ids)s; see /api/v1/organisations.")
+            % {"ids": ", ".join(missing)},
             field=field,
         )
     return [known[pk] for pk in ids]
@@ -208,7 +209,7 @@ def update_forum(
         slug=slug,
     )
     if not request.user.has_perm("summit.change_forum", forum):
-        raise forbidden(_("Only the secretariat and the forum's own institutions can change it."))
+        raise forbidden(_("Only the secretariat and the forum's hosts and co-hosts can change it."))
     return _save_forum(request, forum, payload)
 
 
@@ -239,7 +240,7 @@ def _speakers(payload: SessionPatch) -> list[tuple[Person, str]]:
     missing = [str(pk) for pk in ids if pk not in people]
     if missing:
         raise DomainError(
-            _("There is no person with the id %(ids)s.") % {"ids": ", ".join(missing)},
+            _("No person has the id %(ids)s; see /api/v1/speakers.") % {"ids": ", ".join(missing)},
             field="speakers",
         )
     return [(people[item.person], item.role) for item in payload.speakers or ()]
@@ -278,7 +279,7 @@ def create_session(request: HttpRequest, payload: SessionIn):
             field="forum",
         )
     if not request.user.has_perm("summit.change_forum", forum):
-        raise forbidden(_("Only the secretariat and the forum's own institutions can change it."))
+        raise forbidden(_("Only the secretariat and the forum's hosts and co-hosts can change it."))
     return Status(201, _save_session(request, Session(forum=forum), payload))
 
 
@@ -296,7 +297,7 @@ def update_session(request: HttpRequest, session_id: int, payload: SessionPatch)
         pk=session_id,
     )
     if not request.user.has_perm("summit.change_session", session):
-        raise forbidden(_("Only the secretariat and the forum's own institutions can change it."))
+        raise forbidden(_("Only the secretariat and the forum's hosts and co-hosts can change it."))
     return _save_session(request, session, payload)
 
 

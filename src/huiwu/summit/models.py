@@ -241,7 +241,7 @@ class Zone(models.Model):
         _("capacity"),
         null=True,
         blank=True,
-        help_text=_("How many people may be inside at once; empty for the sum of its rooms."),
+        help_text=_("How many people may be inside at once; leave empty for the sum of its rooms."),
     )
 
     class Meta:
@@ -295,7 +295,7 @@ class Forum(models.Model):
         _("seats"),
         null=True,
         blank=True,
-        help_text=_("Seats offered to guests; empty for every seat of the room."),
+        help_text=_("Seats offered to guests; leave empty for every seat of the room."),
     )
     languages = models.JSONField(
         _("languages"),
@@ -344,8 +344,8 @@ class Forum(models.Model):
                 if first < self.summit.start_date or last > self.summit.end_date:
                     errors.setdefault("starts_at", []).append(
                         _(
-                            "A forum must take place between %(start)s and %(end)s, "
-                            "the summit's days."
+                            "A forum must take place on the summit's days, "
+                            "from %(start)s to %(end)s."
                         )
                         % {"start": self.summit.start_date, "end": self.summit.end_date}
                     )

@@ -321,7 +321,7 @@ class ForumPatch(Schema):
     starts_at: dt.datetime | None = Field(None, description=_TIMES)
     ends_at: dt.datetime | None = Field(None, description=_TIMES)
     capacity: int | None = Field(
-        None, description="Seats offered to guests; empty for every seat of the room."
+        None, description="Seats offered to guests; leave empty for every seat of the room."
     )
     languages: list[str] | None = Field(None, examples=[["zh-hans", "en"]])
     hosts: list[Id] | None = Field(
