@@ -29,7 +29,9 @@ def say(message: str) -> None:
 
 
 def run(*args, **kwargs) -> None:
-    subprocess.run([str(a) for a in args], check=True, **kwargs)
+    command = [str(a) for a in args]
+    if subprocess.run(command, **kwargs).returncode != 0:
+        sys.exit(f"dev.py: `{' '.join(command)}` failed; see its output above.")
 
 
 def ensure_environment(extras: str) -> None:
