@@ -81,8 +81,10 @@ def test(args: list[str]) -> None:
     ensure_environment("test")
     compile_catalogues()
     ensure_chromium()
-    say("ruff check")
-    run(BIN / "ruff", "check", "src", "tests", "bench", "dev.py", cwd=ROOT)
+    say("ruff check and ruff format --check")
+    sources = ["src", "tests", "bench", "dev.py"]
+    run(BIN / "ruff", "check", *sources, cwd=ROOT)
+    run(BIN / "ruff", "format", "--check", "--quiet", *sources, cwd=ROOT)
     env = {k: v for k, v in os.environ.items() if k != "HUIWU_DATABASE_URL"}
     # Each run gets its own data folder, so tests never touch the demo's database.
     runs = [("SQLite", {**env, "HUIWU_DATA_DIR": str(ROOT / "var" / "test-sqlite")})]

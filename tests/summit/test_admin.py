@@ -579,8 +579,7 @@ def test_a_second_current_summit_is_refused_with_the_name_of_the_first(organiser
     assert response.status_code == 200
     assert (
         "“World Internet Conference Wuzhen Summit” is the current edition. "
-        "Untick “current edition” on that summit first."
-        in response.content.decode()
+        "Untick “current edition” on that summit first." in response.content.decode()
     )
     assert list(Summit.objects.all()) == [summit]
 
