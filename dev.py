@@ -22,6 +22,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 CHROMIUM = Path("/usr/bin/chromium")
+FONTS = Path("/usr/share/fonts/truetype/noto/NotoSansEthiopic-Regular.ttf")
 
 
 def say(message: str) -> None:
@@ -42,7 +43,19 @@ def ensure_environment(extras: str) -> None:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest and PYTHON.exists():
         return
+    if (
+        PYTHON.exists()
+        and subprocess.run([PYTHON, "-m", "pip", "--version"], capture_output=True).returncode
+    ):
+        shutil.rmtree(VENV)  # left half-made by an earlier run: start again
     if not PYTHON.exists():
+        try:
+            import ensurepip  # noqa: F401
+        except ImportError:
+            sys.exit(
+                "This Python cannot create virtual environments (no ensurepip). On Debian or "
+                "Ubuntu: sudo apt-get install python3-venv, then run this again."
+            )
         say("Creating the virtual environment in .venv")
         venv.EnvBuilder(with_pip=True).create(VENV)
         run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
@@ -57,8 +70,9 @@ def compile_catalogues() -> None:
 
 
 def ensure_chromium() -> None:
-    """The browser tests drive Debian's chromium; install it when it is missing."""
-    if CHROMIUM.exists():
+    """The browser tests drive Debian's chromium, with fonts for every script the demo's names
+    are written in; install what is missing."""
+    if CHROMIUM.exists() and FONTS.exists():
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
         sys.exit(
@@ -68,7 +82,7 @@ def ensure_chromium() -> None:
     say("Installing Debian's chromium for the browser tests")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run("apt-get", "update", "-qq", env=env)
-    run("apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk", env=env)
+    run("apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk", "fonts-noto-core", env=env)
 
 
 def demo(args: list[str]) -> None:
@@ -103,6 +117,7 @@ def test(args: list[str]) -> None:
 
 
 def main() -> None:
+    os.chdir(ROOT)  # the data folder ./var and .venv live beside this file, wherever it is run from
     commands = {"demo": demo, "test": test}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)

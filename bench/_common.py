@@ -43,16 +43,30 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def huiwu(*args: str, data_dir: Path, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HUIWU_DATA_DIR": str(data_dir)}
+def bench_env(data_dir: Path, extra: dict | None = None) -> dict:
+    """The environment of a benchmark's own processes: its own data folder, and the embedded
+    backends unless ``extra`` names others, so that a benchmark never touches (or flushes) the
+    database the caller's HUIWU_DATABASE_URL points to."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"HUIWU_DATABASE_URL", "HUIWU_REDIS_URL"}
+    }
+    return {**env, "HUIWU_DATA_DIR": str(data_dir), **(extra or {})}
+
+
+def huiwu(
+    *args: str, data_dir: Path, env: dict | None = None, **kwargs
+) -> subprocess.CompletedProcess:
+    env = bench_env(data_dir, env)
     return subprocess.run([sys.executable, "-m", "huiwu.cli", *args], env=env, check=True, **kwargs)
 
 
 @contextmanager
-def served(data_dir: Path, *, port: int | None = None, timeout: float = 60.0):
+def served(
+    data_dir: Path, *, port: int | None = None, timeout: float = 60.0, env: dict | None = None
+):
     """Serve the data folder with ``huiwu serve`` and yield (base URL, seconds to first answer)."""
     port = port or free_port()
-    env = {**os.environ, "HUIWU_DATA_DIR": str(data_dir)}
+    env = bench_env(data_dir, env)
     started = time.monotonic()
     server = subprocess.Popen(
         [sys.executable, "-m", "huiwu.cli", "serve", "--port", str(port), "--no-worker"],

@@ -2,12 +2,13 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.template import engines
 from django.test import RequestFactory
 from django.urls import reverse
 
 from huiwu.core.i18n import i18n
-from huiwu.core.models import ActionLog, Membership, Organisation
+from huiwu.core.models import ActionLog, Membership, Organisation, Person
 from huiwu.core.services import log_action
 from tests import factories
 
@@ -16,6 +17,10 @@ pytestmark = pytest.mark.django_db
 
 def url(name: str, *args) -> str:
     return reverse(f"admin:core_{name}", args=args)
+
+
+def url_auth(name: str, *args) -> str:
+    return reverse(f"admin:auth_{name}", args=args)
 
 
 def listed(response) -> list:
@@ -111,7 +116,7 @@ def test_adding_an_organisation_logs_it_in_the_action_log(organiser_client):
     organisation = Organisation.objects.get(short_name="CAICT")
     assert organisation.name.data["zh-hans"] == "中国信息通信研究院"
     assert list(ActionLog.objects.values_list("action", "actor__username", "data")) == [
-        ("organisation.created", "organiser", {"changes": [{"added": {}}]})
+        ("organisation.created", "organiser", {"message": [{"added": {}}]})
     ]
 
 
@@ -211,14 +216,17 @@ def test_the_membership_page_shows_the_user_name(organiser_client, kernel):
     assert 'name="user" value="itu-staff"' in page
 
 
-def test_co_organiser_sees_neither_the_action_log_nor_memberships(co_client, kernel):
+def test_co_organiser_sees_neither_the_action_log_nor_memberships(co_client, co_organiser, kernel):
+    log_action(kernel["person"], "person.created", by=co_organiser)
     statuses = [
         co_client.get(url("actionlog_changelist")).status_code,
         co_client.get(url("membership_changelist")).status_code,
     ]
-    page = co_client.get(url("person_change", kernel["person"].pk)).content.decode()
+    response = co_client.get(url("person_change", kernel["person"].pk))
 
     assert statuses == [403, 403]
+    assert response.status_code == 200
+    page = response.content.decode()
     assert "What happened" not in page  # the action log panel
     assert 'name="user"' not in page  # linking a person to a login
 
@@ -278,3 +286,167 @@ def test_admin_pages_offer_the_other_language():
     assert '<input type="hidden" name="next" value="/en/admin/summit/forum/?q=AI">' in page
     assert 'value="zh-hans" lang="zh-hans"' in page
     assert 'value="en" lang="en"' not in page
+
+
+# --- People a co-organiser reaches -------------------------------------------------------------
+
+
+@pytest.fixture
+def speakers(co_organiser):
+    """A speaker of a forum the co-organiser's institution co-hosts, and one of another forum."""
+    own, other = factories.ForumFactory(), factories.ForumFactory()
+    factories.ForumOrganiserFactory(
+        forum=own, organisation=co_organiser.memberships.get().organisation, role="co_host"
+    )
+    factories.ForumOrganiserFactory(forum=other)
+    return {
+        "own": factories.SessionSpeakerFactory(session__forum=own).person,
+        "other": factories.SessionSpeakerFactory(session__forum=other).person,
+    }
+
+
+def person_form(**overrides) -> dict[str, str]:
+    data = {
+        "name": "李明",
+        "name_latin": "Li Ming",
+        "country": "CN",
+        "organisation": "",
+        "email": "",
+        "position_0": "",
+        "position_1": "",
+        "biography_0": "",
+        "biography_1": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_co_organiser_lists_only_the_speakers_of_its_forums(co_client, speakers):
+    factories.PersonFactory()  # speaks nowhere
+
+    response = co_client.get(url("person_changelist"))
+
+    assert listed(response) == [speakers["own"]]
+
+
+def test_co_organiser_cannot_open_or_change_other_people(co_client, speakers):
+    other = speakers["other"]
+
+    opened = co_client.get(url("person_change", other.pk))
+    changed = co_client.post(url("person_change", other.pk), person_form(name_latin="Changed"))
+
+    assert (opened.status_code, changed.status_code) == (302, 302)
+    other.refresh_from_db()
+    assert other.name_latin != "Changed"
+    assert not ActionLog.objects.filter(action="person.changed").exists()
+
+
+def test_co_organiser_changes_a_speaker_of_its_forum(co_client, speakers):
+    own = speakers["own"]
+
+    response = co_client.post(
+        url("person_change", own.pk), person_form(biography_0="简介", biography_1="About")
+    )
+
+    assert response.status_code == 302
+    own.refresh_from_db()
+    assert own.biography.data == {"zh-hans": "简介", "en": "About"}
+
+
+def test_co_organiser_adds_a_person_and_then_finds_it_to_make_it_a_speaker(co_client, speakers):
+    response = co_client.post(url("person_add"), person_form())
+    added = Person.objects.get(name_latin="Li Ming")
+    found = co_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "summit", "model_name": "sessionspeaker", "field_name": "person"},
+    )
+
+    assert response.status_code == 302
+    assert co_client.get(url("person_change", added.pk)).status_code == 200
+    assert {int(result["id"]) for result in found.json()["results"]} == {
+        speakers["own"].pk,
+        added.pk,
+    }
+
+
+def test_organiser_still_lists_everyone(organiser_client, speakers):
+    response = organiser_client.get(url("person_changelist"))
+
+    assert set(listed(response)) == set(Person.objects.all())
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+
+def account_form(**overrides) -> dict[str, str]:
+    data = {
+        "username": "cac-staff",
+        "password1": "a-Long-pass-phrase-42",
+        "password2": "a-Long-pass-phrase-42",
+        "usable_password": "true",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_organiser_creates_an_account_for_a_co_organisers_staff(organiser_client):
+    response = organiser_client.post(url_auth("user_add"), account_form())
+
+    assert response.status_code == 302
+    account = get_user_model().objects.get(username="cac-staff")
+    assert account.check_password("a-Long-pass-phrase-42")
+    assert ActionLog.objects.get().action == "user.created"
+
+
+def test_organiser_can_make_neither_a_superuser_nor_grant_single_permissions(
+    organiser_client, co_organiser
+):
+    data = {
+        "username": co_organiser.username,
+        "email": co_organiser.email,
+        "is_active": "on",
+        "is_staff": "on",
+        "is_superuser": "on",
+        "groups": [str(group.pk) for group in co_organiser.groups.all()],
+        "user_permissions": [str(Permission.objects.get(codename="delete_user").pk)],
+        "date_joined_0": "2024-11-01",
+        "date_joined_1": "09:00",
+    }
+
+    response = organiser_client.post(url_auth("user_change", co_organiser.pk), data)
+
+    assert response.status_code == 302
+    co_organiser.refresh_from_db()
+    assert (co_organiser.is_superuser, co_organiser.user_permissions.count()) == (False, 0)
+
+
+def test_organiser_cannot_change_a_superusers_account(organiser_client):
+    boss = get_user_model().objects.create_superuser("boss", password="x")
+
+    response = organiser_client.post(
+        url_auth("user_password_change", boss.pk),
+        {"password1": "taken-over-123", "password2": "taken-over-123"},
+    )
+
+    assert response.status_code == 403
+    boss.refresh_from_db()
+    assert not boss.check_password("taken-over-123")
+
+
+def test_co_organiser_cannot_open_accounts(co_client):
+    assert co_client.get(url_auth("user_changelist")).status_code == 403
+
+
+def test_the_account_field_tells_where_to_create_an_account(organiser_client):
+    organisation = factories.OrganisationFactory()
+
+    response = organiser_client.post(
+        url("membership_add"), {"user": "nobody", "organisation": organisation.pk}
+    )
+
+    assert response.context["adminform"].form.errors == {
+        "user": [
+            "No account has this user name. Check the spelling, or create the account first "
+            "under “Users”."
+        ]
+    }

@@ -26,6 +26,8 @@ PATHS = {
     "/api/v1/rooms",
     "/api/v1/organisations",
     "/api/v1/organisations/{organisation_id}",
+    "/api/v1/registrations",
+    "/api/v1/registrations/{public_id}",
 }
 
 
@@ -61,6 +63,7 @@ def test_openapi_document_lists_every_path_with_tags():
         "Speakers",
         "Venues",
         "Institutions",
+        "Registrations",
     }
     assert sorted(
         (method, path)
@@ -68,6 +71,7 @@ def test_openapi_document_lists_every_path_with_tags():
         for method, op in methods.items()
         if op.get("security")
     ) == [
+        ("get", "/api/v1/registrations"),
         ("patch", "/api/v1/forums/{slug}"),
         ("patch", "/api/v1/sessions/{session_id}"),
         ("post", "/api/v1/forums"),
@@ -161,3 +165,30 @@ def test_malformed_json_is_a_400_with_a_sentence(organiser, programme):
     response = client.post("/api/v1/forums", '{"slug": ', content_type="application/json")
 
     assert (response.status_code, response.json()) == (400, {"detail": "Enter a valid JSON."})
+
+
+def test_unknown_api_addresses_answer_json_404(db):
+    for path in ("/api/v1/nonexistent", "/api/", "/api/v2/forums"):
+        response = Client(headers={"accept-language": "en"}).get(path)
+        assert (response.status_code, response.json()) == (
+            404,
+            {"detail": "There is no such address in the API; see /api/v1/docs."},
+        )
+
+
+def test_nul_characters_are_refused_with_400_before_any_query(programme):
+    for path in ("/api/v1/speakers?q=%00", "/api/v1/forums/a%00b"):
+        response = Client(headers={"accept-language": "en"}).get(path)
+        assert (response.status_code, response.json()) == (
+            400,
+            {"detail": "The address contains a NUL character; please remove it."},
+        )
+    page = Client().get("/en/speakers/?q=%00")
+    assert page.status_code == 400
+
+
+def test_the_api_reads_the_language_from_the_header_not_the_site_cookie(programme):
+    client = Client(headers={"accept-language": "en"})
+    client.cookies["django_language"] = "zh-hans"
+    response = client.get("/api/v1/forums/nope")
+    assert response.json()["detail"].startswith("There is no published forum")

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from huiwu.core.i18n import i18n
+from huiwu.summit.models import Venue
 from tests.e2e.conftest import PHONE
 
 pytestmark = pytest.mark.e2e
@@ -109,3 +111,15 @@ def test_venue_page_draws_the_venues_on_our_own_map(wuzhen, open_page, screensho
     }
     assert page.locator(".leaflet-tile").count() == 0
     screenshot(page, "venue", language)
+
+
+def test_venue_names_are_drawn_as_text_never_as_markup(wuzhen, open_page):
+    hostile = '<img src=x onerror="document.body.dataset.injected=1">'
+    Venue.objects.filter(slug="banquet").update(name=i18n(zh_hans=hostile, en=hostile))
+
+    page = open_page("/en/venues/wiicc/")
+    page.wait_for_selector("[data-venue-map][data-ready=true]")
+    page.locator("path.venue-shape").nth(1).hover()
+
+    assert page.evaluate("document.body.dataset.injected") is None
+    assert page.locator(".leaflet-tooltip img").count() == 0

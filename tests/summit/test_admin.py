@@ -1,4 +1,6 @@
 import datetime as dt
+import re
+import zoneinfo
 
 import pytest
 from django.contrib.admin.models import LogEntry
@@ -8,7 +10,7 @@ from django.urls import reverse
 
 from huiwu.core.i18n import i18n
 from huiwu.core.models import ActionLog
-from huiwu.summit.models import Forum, Session, Summit
+from huiwu.summit.models import Forum, Session, Summit, Zone
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -213,13 +215,26 @@ def test_changing_a_forum_logs_what_changed_and_shows_it_on_its_page(organiser_c
         },
     )
 
+    chinese, english = forum.title.data["zh-hans"], forum.title.data["en"]
+
     response = organiser_client.post(change_url(forum), data)
 
     assert response.status_code == 302
-    assert ActionLog.objects.get().action == "forum.changed"
+    entry = ActionLog.objects.get()
+    assert (entry.action, entry.data) == (
+        "forum.changed",
+        {
+            "changes": {
+                "title": [
+                    {"zh-hans": chinese, "en": english},
+                    {"zh-hans": chinese, "en": "AI Forum, renamed"},
+                ]
+            }
+        },
+    )
     page = organiser_client.get(change_url(forum)).content.decode()
     assert "forum.changed" in page
-    assert "Changed Title" in page or "Changed title" in page
+    assert f"Title: {chinese} / {english} → {chinese} / AI Forum, renamed" in page
 
 
 def test_sessions_added_on_the_forum_page_get_their_own_log_entry(organiser_client, programme):
@@ -601,3 +616,476 @@ def test_co_organiser_opens_its_sessions_and_their_speakers(co_client, programme
     page = co_client.get(change_url(session)).content.decode()
 
     assert 'name="appearances-0-person"' in page
+
+
+# --- Times in the summit's own time zone -------------------------------------------------------
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def paris_forum(db):
+    """A forum of a summit in Paris, from 09:00 to 12:00 Paris time, with one session."""
+    summit = factories.SummitFactory(
+        slug="paris",
+        time_zone="Europe/Paris",
+        start_date=dt.date(2025, 6, 10),
+        end_date=dt.date(2025, 6, 11),
+    )
+    forum = factories.ForumFactory(
+        summit=summit,
+        slug="paris-ai",
+        starts_at=dt.datetime(2025, 6, 10, 9, tzinfo=PARIS),
+        ends_at=dt.datetime(2025, 6, 10, 12, tzinfo=PARIS),
+    )
+    factories.SessionFactory(forum=forum)
+    return forum
+
+
+def time_input(page: str, name: str) -> str:
+    return re.search(rf'<input[^>]*name="{name}" value="([^"]*)"', page).group(1)
+
+
+def test_forum_times_are_shown_and_labelled_in_the_summits_time_zone(organiser_client, paris_forum):
+    page = organiser_client.get(change_url(paris_forum)).content.decode()
+
+    assert (time_input(page, "starts_at_1"), time_input(page, "sessions-0-starts_at_1")) == (
+        "09:00:00",
+        "09:00:00",
+    )
+    assert "Starts at (Europe/Paris)" in page
+
+
+def test_forum_times_are_read_in_the_summits_time_zone(organiser_client, paris_forum):
+    session = paris_forum.sessions.get()
+    data = {
+        "summit": str(paris_forum.summit.pk),
+        "slug": paris_forum.slug,
+        "kind": paris_forum.kind,
+        "track": paris_forum.track,
+        "is_public": "on",
+        "title_0": paris_forum.title.data["zh-hans"],
+        "title_1": paris_forum.title.data["en"],
+        "languages": "zh-hans, en",
+        "room": str(paris_forum.room.pk),
+        "starts_at_0": "2025-06-10",
+        "starts_at_1": "09:00",
+        "ends_at_0": "2025-06-10",
+        "ends_at_1": "13:00",
+        "forum_organisers-TOTAL_FORMS": "0",
+        "forum_organisers-INITIAL_FORMS": "0",
+        "sessions-TOTAL_FORMS": "1",
+        "sessions-INITIAL_FORMS": "1",
+        "sessions-0-id": str(session.pk),
+        "sessions-0-forum": str(paris_forum.pk),
+        "sessions-0-title_0": session.title.data["zh-hans"],
+        "sessions-0-title_1": session.title.data["en"],
+        "sessions-0-kind": session.kind,
+        "sessions-0-starts_at_0": "2025-06-10",
+        "sessions-0-starts_at_1": "12:30",
+        "sessions-0-ends_at_0": "2025-06-10",
+        "sessions-0-ends_at_1": "13:00",
+    }
+
+    response = organiser_client.post(change_url(paris_forum), data)
+
+    assert response.status_code == 302
+    paris_forum.refresh_from_db()
+    session.refresh_from_db()
+    assert (paris_forum.ends_at, session.starts_at) == (
+        dt.datetime(2025, 6, 10, 13, tzinfo=PARIS),
+        dt.datetime(2025, 6, 10, 12, 30, tzinfo=PARIS),
+    )
+
+
+def test_session_times_are_shown_in_the_summits_time_zone(organiser_client, paris_forum):
+    page = organiser_client.get(change_url(paris_forum.sessions.get())).content.decode()
+
+    assert time_input(page, "starts_at_1") == "09:00:00"
+    assert "Ends at (Europe/Paris)" in page
+
+
+def test_a_new_session_names_the_summits_time_zone_once_its_forum_is_known(
+    organiser_client, paris_forum
+):
+    unknown = organiser_client.get(reverse("admin:summit_session_add")).content.decode()
+    known = organiser_client.get(
+        reverse("admin:summit_session_add"), {"forum": paris_forum.pk}
+    ).content.decode()
+
+    assert "In the time zone of the summit." in unknown
+    assert "Starts at (Europe/Paris)" in known
+
+
+# --- One write path: the services --------------------------------------------------------------
+
+
+def organisers_form(forum, rows: list[tuple[object, str]], deleted: int = 0) -> dict[str, str]:
+    """The host rows of a forum's page: its present rows (the first ``deleted`` of them
+    marked for deletion), then ``rows`` of (organisation, role) added."""
+    present = list(forum.forum_organisers.all())
+    data = {
+        "forum_organisers-TOTAL_FORMS": str(len(present) + len(rows)),
+        "forum_organisers-INITIAL_FORMS": str(len(present)),
+    }
+    for index, link in enumerate(present):
+        data.update(
+            {
+                f"forum_organisers-{index}-id": str(link.pk),
+                f"forum_organisers-{index}-forum": str(forum.pk),
+                f"forum_organisers-{index}-organisation": str(link.organisation_id),
+                f"forum_organisers-{index}-role": link.role,
+                f"forum_organisers-{index}-order": str(link.order),
+            }
+        )
+        if index < deleted:
+            data[f"forum_organisers-{index}-DELETE"] = "on"
+    for offset, (organisation, role) in enumerate(rows, start=len(present)):
+        data.update(
+            {
+                f"forum_organisers-{offset}-organisation": str(organisation.pk),
+                f"forum_organisers-{offset}-role": role,
+                f"forum_organisers-{offset}-order": "5",
+            }
+        )
+    return data
+
+
+def unchanged_forum(programme, forum) -> dict[str, str]:
+    local = forum.starts_at.astimezone(factories.SHANGHAI)
+    return forum_form(
+        programme,
+        slug=forum.slug,
+        room=str(forum.room.pk),
+        title_0=forum.title.data["zh-hans"],
+        title_1=forum.title.data["en"],
+        starts_at_0=f"{local:%Y-%m-%d}",
+        starts_at_1=f"{local:%H:%M}",
+        ends_at_0=f"{forum.ends_at.astimezone(factories.SHANGHAI):%Y-%m-%d}",
+        ends_at_1=f"{forum.ends_at.astimezone(factories.SHANGHAI):%H:%M}",
+        **{"sessions-TOTAL_FORMS": "0"},
+    )
+
+
+def test_hosts_changed_on_the_forum_page_are_logged_by_name(organiser_client, programme):
+    forum = programme["forums"][0]
+    newcomer = factories.OrganisationFactory(short_name="WIC")
+    data = unchanged_forum(programme, forum) | organisers_form(forum, [(newcomer, "co_host")])
+
+    response = organiser_client.post(change_url(forum), data)
+
+    assert response.status_code == 302
+    assert [org.short_name for org in forum.co_hosts()] == ["ITU", "WIC"]
+    assert list(ActionLog.objects.values_list("action", "data")) == [
+        ("forum.changed", {"changes": {"co_hosts": [["ITU"], ["ITU", "WIC"]]}})
+    ]
+    assert LogEntry.objects.count() == 1
+    entry = ActionLog.objects.get()
+    pages = [
+        organiser_client.get(change_url(forum)),
+        organiser_client.get(reverse("admin:core_actionlog_change", args=[entry.pk])),
+    ]
+    for page in pages:
+        assert "Co-host institutions: ITU → ITU, WIC" in page.content.decode()
+
+
+def test_removing_every_host_on_the_forum_page_is_refused(organiser_client, programme):
+    forum = programme["forums"][0]
+    data = unchanged_forum(programme, forum) | organisers_form(forum, [], deleted=1)
+
+    response = organiser_client.post(change_url(forum), data)
+
+    assert response.status_code == 200
+    assert "A forum needs at least one host institution; name one." in response.content.decode()
+    assert [org.short_name for org in forum.hosts()] == ["CAC"]
+    assert not ActionLog.objects.exists()
+
+
+def test_speakers_changed_on_the_session_page_are_logged(organiser_client, programme):
+    session = programme["forums"][0].sessions.first()
+    appearance = session.appearances.get()
+    newcomer = factories.PersonFactory(name="李明", name_latin="Li Ming")
+    local = lambda moment: moment.astimezone(factories.SHANGHAI)  # noqa: E731
+    data = {
+        "forum": str(session.forum.pk),
+        "kind": session.kind,
+        "title_0": session.title.data["zh-hans"],
+        "title_1": session.title.data["en"],
+        "abstract_0": "",
+        "abstract_1": "",
+        "starts_at_0": f"{local(session.starts_at):%Y-%m-%d}",
+        "starts_at_1": f"{local(session.starts_at):%H:%M}",
+        "ends_at_0": f"{local(session.ends_at):%Y-%m-%d}",
+        "ends_at_1": f"{local(session.ends_at):%H:%M}",
+        "appearances-TOTAL_FORMS": "2",
+        "appearances-INITIAL_FORMS": "1",
+        "appearances-0-id": str(appearance.pk),
+        "appearances-0-session": str(session.pk),
+        "appearances-0-person": str(appearance.person_id),
+        "appearances-0-role": "speaker",
+        "appearances-0-order": "1",
+        "appearances-1-person": str(newcomer.pk),
+        "appearances-1-role": "moderator",
+        "appearances-1-order": "0",
+    }
+
+    response = organiser_client.post(change_url(session), data)
+
+    assert response.status_code == 302
+    assert [(a.person, a.role) for a in session.appearances.all()] == [
+        (newcomer, "moderator"),
+        (appearance.person, "speaker"),
+    ]
+    assert list(ActionLog.objects.values_list("action", "data")) == [
+        (
+            "session.changed",
+            {
+                "changes": {
+                    "speakers": [
+                        [f"{appearance.person} (speaker)"],
+                        ["李明 (Li Ming) (moderator)", f"{appearance.person} (speaker)"],
+                    ]
+                }
+            },
+        )
+    ]
+
+
+@pytest.mark.parametrize("field", ["slug", "kind", "track", "room", "starts_at", "capacity"])
+def test_co_organiser_gets_no_input_for_what_the_secretariat_decides(co_client, programme, field):
+    page = co_client.get(change_url(programme["forums"][0])).content.decode()
+
+    assert f'name="{field}' not in page
+    assert 'name="title_0"' in page and 'name="languages"' in page
+
+
+# --- Keeping the programme consistent ----------------------------------------------------------
+
+
+def summit_form(summit, **overrides) -> dict[str, str]:
+    data = {
+        "series": str(summit.series.pk),
+        "name_0": summit.name.data["zh-hans"],
+        "name_1": summit.name.data["en"],
+        "slug": summit.slug,
+        "theme_0": "",
+        "theme_1": "",
+        "city_0": "乌镇",
+        "city_1": "Wuzhen",
+        "start_date": "2024-11-20",
+        "end_date": "2024-11-22",
+        "time_zone": "Asia/Shanghai",
+        "is_current": "on",
+        "is_public": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"end_date": "2024-11-20"},
+            "1 forum of this summit would fall outside these dates; move it first.",
+        ),
+        (
+            {"start_date": "2024-11-22"},
+            "2 forums of this summit would fall outside these dates; move them first.",
+        ),
+        (
+            {"time_zone": "America/Los_Angeles"},
+            "1 forum of this summit would fall outside these dates; move it first.",
+        ),
+    ],
+)
+def test_summit_dates_that_strand_forums_are_refused(
+    organiser_client, programme, overrides, message
+):
+    summit = programme["summit"]
+
+    response = organiser_client.post(change_url(summit), summit_form(summit, **overrides))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    summit.refresh_from_db()
+    assert (summit.start_date, summit.end_date, summit.time_zone) == (
+        dt.date(2024, 11, 20),
+        dt.date(2024, 11, 22),
+        "Asia/Shanghai",
+    )
+
+
+def test_summit_dates_that_keep_every_forum_are_saved(organiser_client, programme):
+    summit = programme["summit"]
+
+    response = organiser_client.post(change_url(summit), summit_form(summit, end_date="2024-11-21"))
+
+    assert response.status_code == 302
+    summit.refresh_from_db()
+    assert summit.end_date == dt.date(2024, 11, 21)
+
+
+def room_form(room, **overrides) -> dict[str, str]:
+    data = {
+        "venue": str(room.venue.pk),
+        "name_0": room.name.data["zh-hans"],
+        "name_1": room.name.data["en"],
+        "floor": "",
+        "capacity": str(room.capacity),
+        "press_seats": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_room_smaller_than_a_forums_seats_is_refused(organiser_client, programme):
+    room = programme["rooms"][1]
+    forum = programme["forums"][1]
+    forum.capacity = 150
+    forum.save()
+
+    response = organiser_client.post(change_url(room), room_form(room, capacity="120"))
+
+    assert response.status_code == 200
+    assert (
+        f"The forum “{forum}” offers 150 seats in this room; lower its seats first."
+        in response.content.decode()
+    )
+    room.refresh_from_db()
+    assert room.capacity == 200
+
+
+def test_a_venue_short_name_taken_in_the_summit_is_refused_on_the_slug(organiser_client, programme):
+    data = {
+        "summit": str(programme["summit"].pk),
+        "name_0": "乌镇大剧院",
+        "name_1": "Wuzhen Theatre",
+        "slug": "wiicc",
+        "kind": "theatre",
+        "address_0": "",
+        "address_1": "",
+        "latitude": "30.74",
+        "longitude": "120.49",
+        "outline": "",
+        "description_0": "",
+        "description_1": "",
+        "rooms-TOTAL_FORMS": "0",
+        "rooms-INITIAL_FORMS": "0",
+    }
+
+    response = organiser_client.post(reverse("admin:summit_venue_add"), data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors == {
+        "slug": [
+            "Another venue of this summit already uses the short name “wiicc”; choose another."
+        ]
+    }
+
+
+# --- Access zones -------------------------------------------------------------------------------
+
+
+def zone_form(summit, rooms, **overrides) -> dict:
+    data = {
+        "summit": str(summit.pk),
+        "name_0": "主会场",
+        "name_1": "Main hall",
+        "kind": "main_hall",
+        "venue": "",
+        "rooms": [str(room.pk) for room in rooms],
+        "capacity": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_zone_with_rooms_of_another_summit_is_refused(organiser_client, programme):
+    stranger = factories.RoomFactory(name=i18n(zh_hans="外厅", en="Far Hall"))
+
+    response = organiser_client.post(
+        reverse("admin:summit_zone_add"),
+        zone_form(programme["summit"], [programme["rooms"][0], stranger]),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "rooms": [f"{stranger} belongs to another summit; choose rooms of {programme['summit']}."]
+    }
+    assert not Zone.objects.exists()
+
+
+def test_a_zone_offers_the_rooms_of_its_summit(organiser_client, programme):
+    factories.RoomFactory()  # of another summit
+    zone = factories.ZoneFactory(summit=programme["summit"])
+
+    responses = [
+        organiser_client.get(change_url(zone)),
+        organiser_client.get(reverse("admin:summit_zone_add")),
+    ]
+
+    for response in responses:
+        offered = response.context["adminform"].form.fields["rooms"].queryset
+        assert set(offered) == set(programme["rooms"])
+
+
+def test_a_zone_with_rooms_of_its_summit_is_saved(organiser_client, programme):
+    response = organiser_client.post(
+        reverse("admin:summit_zone_add"), zone_form(programme["summit"], programme["rooms"])
+    )
+
+    assert response.status_code == 302
+    assert set(Zone.objects.get().rooms.all()) == set(programme["rooms"])
+
+
+# --- Co-organisers' filters ----------------------------------------------------------------------
+
+
+def filter_choices(response, title: str) -> list[str]:
+    spec = next(spec for spec in response.context["cl"].filter_specs if str(spec.title) == title)
+    return [str(label) for _value, label in spec.lookup_choices]
+
+
+def test_co_organiser_filters_offer_only_its_forums_summits_venues_and_rooms(
+    co_client, programme, co_organiser
+):
+    def summit_with_a_forum(slug: str, start: dt.date):
+        summit = factories.SummitFactory(
+            slug=slug, start_date=start, end_date=start + dt.timedelta(days=1)
+        )
+        return factories.ForumFactory(
+            summit=summit, room=factories.RoomFactory(venue__summit=summit)
+        )
+
+    hong_kong = summit_with_a_forum("hong-kong", dt.date(2025, 4, 14))
+    factories.ForumOrganiserFactory(
+        forum=hong_kong, organisation=co_organiser.memberships.get().organisation
+    )
+    factories.SessionFactory(forum=hong_kong)
+    summit_with_a_forum("sao-paulo", dt.date(2025, 9, 1))  # not the co-organiser's
+    factories.RoomFactory(venue=programme["venue"])  # holds none of its forums
+
+    forums = co_client.get(changelist("forum"))
+    sessions = co_client.get(changelist("session"))
+
+    summits = {str(programme["summit"]), str(hong_kong.summit)}
+    venues = {str(programme["venue"]), str(hong_kong.room.venue)}
+    assert set(filter_choices(forums, "summit")) == summits
+    assert set(filter_choices(forums, "venue")) == venues
+    assert set(filter_choices(forums, "room")) == {
+        str(room) for room in [*programme["rooms"], hong_kong.room]
+    }
+    assert set(filter_choices(sessions, "summit")) == summits
+    assert set(filter_choices(sessions, "venue")) == venues
+
+
+def test_organiser_filters_offer_every_summit(organiser_client, programme):
+    elsewhere = factories.SummitFactory(
+        slug="hong-kong", start_date=dt.date(2025, 4, 14), end_date=dt.date(2025, 4, 15)
+    )
+
+    response = organiser_client.get(changelist("forum"))
+
+    assert set(filter_choices(response, "summit")) == {str(programme["summit"]), str(elsewhere)}

@@ -483,6 +483,24 @@ def test_figures_count_the_programme(api, programme):
     }
 
 
+def test_figures_leave_out_institutions_of_unpublished_forums(api, programme):
+    draft = factories.ForumFactory(
+        summit=programme["summit"],
+        room=programme["rooms"][1],
+        starts_at=factories.at(2, 9),
+        ends_at=factories.at(2, 12),
+        is_public=False,
+    )
+    factories.ForumOrganiserFactory(
+        forum=draft, organisation=factories.OrganisationFactory(country="KE")
+    )
+
+    figures = api.get("/api/v1/figures").json()
+    organisations = api.get("/api/v1/organisations").json()
+
+    assert (figures["co_organisers"], figures["countries"], organisations["count"]) == (2, 4, 2)
+
+
 def test_figures_of_another_summit(api, programme):
     older = factories.SummitFactory(slug="wuzhen-2018", start_date=dt.date(2018, 11, 7))
     factories.ForumFactory(summit=older, room=factories.RoomFactory(venue__summit=older))
@@ -694,16 +712,148 @@ def test_co_organiser_may_neither_create_forums_nor_change_hosts_or_publish(
     hosts = patch(api, "/api/v1/forums/ai", {"hosts": [mine]})
     hidden = patch(api, "/api/v1/forums/ai", {"is_public": False})
 
-    assert (created.status_code, created.json()) == (
-        403,
-        {"detail": "Only the secretariat can create forums."},
-    )
-    for response in (hosts, hidden):
-        assert response.status_code == 403
-        assert response.json() == {
-            "detail": "Only the secretariat can change a forum's hosts or publish it."
-        }
+    only_the_secretariat = "Only the secretariat can change these fields of a forum:"
+    assert [(r.status_code, r.json()) for r in (created, hosts, hidden)] == [
+        (403, {"detail": "Only the secretariat can create forums."}),
+        (403, {"detail": f"{only_the_secretariat} host institutions."}),
+        (403, {"detail": f"{only_the_secretariat} published."}),
+    ]
     assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ({"room": "side"}, "room"),
+        ({"starts_at": "2024-11-20T08:00:00+08:00"}, "starts at"),
+        ({"capacity": 100}, "seats"),
+        ({"slug": "ai-2"}, "short name in addresses"),
+        ({"kind": "plenary", "track": "society"}, "type, track"),
+        ({"co_hosts": []}, "co-host institutions"),
+    ],
+)
+def test_co_organiser_may_not_change_what_the_secretariat_decides(
+    api, programme, co_organiser, change, fields
+):
+    api.force_login(co_organiser)
+    if change.get("room") == "side":
+        change["room"] = programme["rooms"][1].pk
+    before = state()
+
+    response = patch(api, "/api/v1/forums/ai", change)
+
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": f"Only the secretariat can change these fields of a forum: {fields}."},
+    )
+    assert state() == before
+
+
+def test_co_organiser_may_send_back_what_it_may_not_change(api, programme, co_organiser):
+    api.force_login(co_organiser)
+    forum = programme["forums"][0]
+    hosts = [org.pk for org in forum.hosts()]
+    co_hosts = [org.pk for org in forum.co_hosts()]
+
+    response = patch(
+        api,
+        "/api/v1/forums/ai",
+        {
+            "slug": "ai",
+            "room": forum.room.pk,
+            "starts_at": "2024-11-20T09:00:00+08:00",
+            "hosts": hosts,
+            "co_hosts": co_hosts,
+            "is_public": True,
+            "description": {"zh-hans": "介绍", "en": "About"},
+        },
+    )
+
+    assert response.status_code == 200, response.json()
+    assert ActionLog.objects.get().data == {
+        "changes": {"description": [{}, {"zh-hans": "介绍", "en": "About"}]}
+    }
+
+
+def test_an_empty_list_of_co_hosts_removes_them_and_null_keeps_them(organiser_api, programme):
+    kept = patch(organiser_api, "/api/v1/forums/data", {"co_hosts": None})
+    cleared = patch(organiser_api, "/api/v1/forums/ai", {"co_hosts": []})
+
+    assert [len(r.json()["co_hosts"]) for r in (kept, cleared)] == [1, 0]
+    assert [len(forum.co_hosts()) for forum in programme["forums"]] == [0, 1]
+
+
+def test_an_empty_list_of_hosts_is_refused(organiser_api, programme):
+    before = state()
+    organisers = list(programme["forums"][0].forum_organisers.values_list("organisation", "role"))
+
+    response = patch(organiser_api, "/api/v1/forums/ai", {"hosts": []})
+
+    assert (response.status_code, response.json()) == (
+        422,
+        {
+            "detail": "A forum needs at least one host institution; name one.",
+            "field": "hosts",
+        },
+    )
+    assert state() == before
+    assert (
+        list(programme["forums"][0].forum_organisers.values_list("organisation", "role"))
+        == organisers
+    )
+
+
+def test_moving_a_forum_away_from_its_sessions_is_refused(organiser_api, programme):
+    before = state()
+
+    response = patch(
+        organiser_api,
+        "/api/v1/forums/ai",
+        {"starts_at": "2024-11-20T14:00:00+08:00", "ends_at": "2024-11-20T17:00:00+08:00"},
+    )
+
+    assert (response.status_code, response.json()["field"]) == (422, "starts_at")
+    assert response.json()["detail"].startswith(
+        "3 sessions of this forum would lie outside the new time; move them first"
+    )
+    assert state() == before
+
+
+def test_a_forum_in_a_booked_room_is_refused(organiser_api, programme):
+    before = state()
+
+    response = post(
+        organiser_api,
+        "/api/v1/forums",
+        new_forum(
+            programme,
+            room=programme["rooms"][0].pk,
+            starts_at="2024-11-20T10:00:00+08:00",
+            ends_at="2024-11-20T11:00:00+08:00",
+        ),
+    )
+
+    assert (response.status_code, response.json()["field"]) == (422, "room")
+    assert response.json()["detail"].startswith("The room is booked for “AI Forum")
+    assert state() == before
+
+
+def test_a_forum_without_a_room_is_refused(organiser_api, programme):
+    before = state()
+
+    response = patch(organiser_api, "/api/v1/forums/ai", {"room": None})
+
+    assert (response.status_code, response.json()["field"]) == (422, "room")
+    assert state() == before
+
+
+def test_an_empty_list_of_speakers_removes_them(organiser_api, programme):
+    session = programme["forums"][0].sessions.first()
+
+    response = patch(organiser_api, f"/api/v1/sessions/{session.pk}", {"speakers": []})
+
+    assert (response.status_code, response.json()["speakers"]) == (200, [])
+    assert ActionLog.objects.get().data["changes"]["speakers"][1] == []
 
 
 def test_anonymous_writes_need_a_login(api, programme):
@@ -773,7 +923,11 @@ def test_patch_of_unknown_forum_is_404(organiser_api, programme):
             "hosts",
             "No institution has the id 999999; see /api/v1/organisations.",
         ),
-        ({"slug": "ai"}, None, "Forum with this Summit and Short name in addresses already"),
+        (
+            {"slug": "ai"},
+            "slug",
+            "Another forum of this summit already uses the short name “ai”; choose another.",
+        ),
         ({"slug": "not a slug!"}, "slug", "Enter a valid “slug”"),
         ({"starts_at": "tomorrow"}, "starts_at", "Enter a valid date/time."),
         ({"capacity": "many"}, "capacity", "Enter a whole number."),

@@ -5,7 +5,10 @@ by side, finds Chinese in them, asks the ``rules`` predicates about each object,
 every write in our action log, which it shows on the object's page.
 """
 
+import datetime as dt
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import rules
 from django import forms
@@ -14,6 +17,8 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.contrib.auth import get_permission_codename, get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
@@ -22,13 +27,14 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, smart_split, unescape_string_literal
 from django.utils.timezone import localtime
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 from i18nfield.fields import I18nCharField, I18nTextField
 from i18nfield.forms import I18nTextarea, I18nTextInput
 
 from huiwu.core.models import ActionLog, Membership, Organisation, Person
-from huiwu.core.rules import is_forum_organiser_role, is_organiser
+from huiwu.core.rules import is_forum_organiser_role, is_organiser, people_in_reach
 from huiwu.core.services import actions_for, log_action
 
 admin.site.site_header = _("Huiwu 会务 · Secretariat")
@@ -89,7 +95,8 @@ class AccountField(forms.ModelChoiceField):
     widget = forms.TextInput
     default_error_messages = {
         "invalid_choice": _(
-            "No account has this user name. Check the spelling, or ask the person to sign up first."
+            "No account has this user name. Check the spelling, or create the account first "
+            "under “Users”."
         ),
     }
 
@@ -141,6 +148,11 @@ class HuiwuModelAdmin(admin.ModelAdmin):
     formfield_overrides = FORMFIELD_OVERRIDES
     #: Show the object's action log on its page, to those who may read the log.
     show_action_log = True
+    #: The model's additions and changes go through services that log them with what changed;
+    #: the admin then logs only deletions, and leaves the rest to Django's own history.
+    logged_by_service = False
+    #: Names for what the action log records as changed beyond the model's fields.
+    change_labels: Mapping[str, str] = {}
 
     class Media:
         css = {"all": ["core/admin.css"]}
@@ -200,22 +212,25 @@ class HuiwuModelAdmin(admin.ModelAdmin):
         return queryset.filter(*words), duplicates
 
     # The action log: Django's own history stays; ours records the same writes for the platform.
-    def _log(self, request, obj, verb: str, changes=None) -> None:
+    def _log(self, request, obj, verb: str, message=None) -> None:
+        # ``message`` is the admin's change message, which Django phrases in each language.
         log_action(
             obj,
             f"{obj._meta.model_name}.{verb}",
             by=request.user,
-            data={"changes": changes} if changes else {},
+            data={"message": message} if message else {},
         )
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
-        self._log(request, obj, "created", message)
+        if not self.logged_by_service:
+            self._log(request, obj, "created", message)
         return entry
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
-        self._log(request, obj, "changed", message)
+        if not self.logged_by_service:
+            self._log(request, obj, "changed", message)
         return entry
 
     def log_deletions(self, request, queryset):
@@ -277,7 +292,7 @@ class HuiwuModelAdmin(admin.ModelAdmin):
                     date_format(localtime(entry.timestamp), "Y-m-d H:i"),
                     entry.actor or "—",
                     entry.action,
-                    describe_action_data(entry.data),
+                    describe_action_data(entry.data, obj._meta.model, self.change_labels),
                 )
                 for entry in entries
             ),
@@ -300,14 +315,69 @@ class HuiwuModelAdmin(admin.ModelAdmin):
         )
 
 
-def describe_action_data(data: dict) -> str:
-    """A sentence for an action log entry's details, in the reader's language."""
+def describe_action_data(
+    data: dict,
+    model: type[models.Model] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """An action log entry's details in the reader's language: what changed, from what to
+    what (``{"changes": {field: [before, after]}}``, fields named after ``model``'s or by
+    ``labels``), or the admin's change message (``{"message": [...]}``)."""
     if not data:
         return ""
-    if "changes" in data:
-        # The admin's change messages, which Django itself knows how to phrase and translate.
-        return LogEntry(change_message=json.dumps(data["changes"])).get_change_message()
+    if isinstance(data.get("changes"), dict):
+        return "; ".join(
+            gettext("%(field)s: %(before)s → %(after)s")
+            % {
+                "field": _field_label(name, model, labels),
+                "before": _value_shown(before, name, model),
+                "after": _value_shown(after, name, model),
+            }
+            for name, (before, after) in data["changes"].items()
+        )
+    if "message" in data:
+        # Django itself knows how to phrase and translate its change messages.
+        return LogEntry(change_message=json.dumps(data["message"])).get_change_message()
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def _model_field(name: str, model: type[models.Model] | None) -> models.Field | None:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _field_label(
+    name: str, model: type[models.Model] | None, labels: Mapping[str, str] | None
+) -> str:
+    if labels and name in labels:
+        return capfirst(str(labels[name]))
+    field = _model_field(name, model)
+    return capfirst(str(getattr(field, "verbose_name", name)))
+
+
+def _value_shown(value: Any, name: str, model: type[models.Model] | None) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, dict):
+        # A text in several languages: each of them, the interface's languages first.
+        order = [code for code, _name in settings.LANGUAGES]
+        codes = sorted(value, key=lambda code: order.index(code) if code in order else len(order))
+        return " / ".join(str(value[code]) for code in codes if value[code])
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(_model_field(name, model), models.DateTimeField) and isinstance(value, str):
+        try:
+            # Kept with the offset of the summit's time zone; shown as read there.
+            return dt.datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    return str(value)
 
 
 class ParentScopedInline(admin.options.InlineModelAdmin):
@@ -413,7 +483,12 @@ class PersonAdmin(HuiwuModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(session_count=Count("appearances"))
+        people = super().get_queryset(request).annotate(session_count=Count("appearances"))
+        if is_organiser(request.user):
+            return people
+        # A co-organiser sees the people it added and the speakers of its forums; the
+        # ``rules`` predicates say the same of each person.
+        return people.filter(pk__in=people_in_reach(request.user).values("pk"))
 
     @admin.display(description=_("sessions"), ordering="session_count")
     def session_count(self, obj) -> int:
@@ -497,4 +572,36 @@ class ActionLogAdmin(HuiwuModelAdmin):
 
     @admin.display(description=_("details"))
     def details(self, entry: ActionLog) -> str:
-        return describe_action_data(entry.data)
+        model = entry.content_type.model_class()
+        labels = {}
+        if model is not None and self.admin_site.is_registered(model):
+            labels = getattr(self.admin_site.get_model_admin(model), "change_labels", {})
+        return describe_action_data(entry.data, model, labels)
+
+
+# --- Accounts ----------------------------------------------------------------------------------
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class AccountAdmin(HuiwuModelAdmin, UserAdmin):
+    """User accounts, which the secretariat opens for co-organisers' staff and gives roles
+    (groups). Superuser status and single permissions stay with superusers, and so do
+    superusers' own accounts: the secretariat cannot make itself more than it is."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)

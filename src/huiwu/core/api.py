@@ -5,12 +5,13 @@ The reader's language is the one ``LocaleMiddleware`` activated from the request
 Accept-Language header, since ``/api/`` addresses carry no language prefix.
 """
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -18,6 +19,8 @@ from ninja.pagination import LimitOffsetPagination
 from ninja.security import SessionAuth
 
 from huiwu.core.services import DomainError
+
+logger = logging.getLogger(__name__)
 
 # Ninja raises these with fixed English texts; readers get them in their own language.
 _NINJA_MESSAGES = {
@@ -165,8 +168,22 @@ def register_error_handlers(api: NinjaAPI) -> None:
                 message = translated()
         return _error(api, request, exc.status_code, message)
 
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("API error on %s %s", request.method, request.path)
+        return _error(
+            api, request, 500, _("Something went wrong on our side; it has been logged. Try again.")
+        )
+
+    api.add_exception_handler(Exception, unexpected)
     api.add_exception_handler(DomainError, domain_error)
     api.add_exception_handler(ValidationError, validation_error)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(HttpError, http_error)
+
+
+def api_not_found(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Any address under /api/ that no endpoint answers: a JSON 404, not the site's page."""
+    return JsonResponse(
+        {"detail": _("There is no such address in the API; see /api/v1/docs.")}, status=404
+    )

@@ -4,8 +4,15 @@ A role says what kind of work a person does; object-level predicates in ``rules.
 which objects (a co-organiser only on the forums its institution hosts).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 
 class Role(models.TextChoices):
@@ -22,6 +29,11 @@ class Role(models.TextChoices):
 # Model permissions that come with a role; object-level limits live in the rules predicates.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ORGANISER: [
+        # Accounts for co-organisers' staff; the admin keeps superuser status and single
+        # permissions out of the secretariat's hands.
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_user",
         "core.add_organisation",
         "core.change_organisation",
         "core.delete_organisation",
@@ -78,7 +90,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def ensure_role_groups(**kwargs) -> None:
+def ensure_role_groups(**kwargs: Any) -> None:
     """Create one group per role and give it the role's model permissions (idempotent).
 
     Runs after every app's migrations, since each app creates its own permissions then.
@@ -96,7 +108,8 @@ def ensure_role_groups(**kwargs) -> None:
             group.permissions.add(*perms)
 
 
-def grant_role(user, role: Role) -> None:
+def grant_role(user: AbstractBaseUser, role: Role) -> None:
+    """Give ``user`` the role; the secretariat and co-organisers also get into the admin."""
     from django.contrib.auth.models import Group
 
     group, _created = Group.objects.get_or_create(name=role.value)

@@ -1,9 +1,17 @@
 """Writes of the shared kernel."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import QuerySet
 
 from huiwu.core.models import ActionLog
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
 class DomainError(Exception):
@@ -18,8 +26,21 @@ class DomainError(Exception):
         self.field = field
 
 
-def log_action(obj: models.Model, action: str, *, by=None, data: dict | None = None) -> ActionLog:
-    """Record a sensitive action on ``obj`` in the audit log."""
+class NotAllowed(DomainError):
+    """The user may do this to the object, but not this part of it (a co-organiser moving its
+    forum to another room). The API answers it with 403, not 422."""
+
+
+def log_action(
+    obj: models.Model,
+    action: str,
+    *,
+    by: AbstractBaseUser | AnonymousUser | None = None,
+    data: dict | None = None,
+) -> ActionLog:
+    """Record a sensitive action on ``obj`` in the audit log. ``by`` is the user who did it
+    (``None`` or an anonymous user for the platform itself); ``data`` must be JSON-serialisable.
+    """
     return ActionLog.objects.create(
         actor=by if by is not None and by.is_authenticated else None,
         action=action,
@@ -30,7 +51,7 @@ def log_action(obj: models.Model, action: str, *, by=None, data: dict | None = N
     )
 
 
-def actions_for(obj: models.Model):
+def actions_for(obj: models.Model) -> QuerySet[ActionLog]:
     """The audit trail of one object, newest first."""
     return ActionLog.objects.filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)

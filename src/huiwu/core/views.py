@@ -11,6 +11,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "core/404.html", status=404)
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page, for a signed-in person whose role does not reach this page."""
+    return render(request, "core/403.html", status=403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page. Rendered without the request's context processors: the database or
     whatever failed may be what they need."""

@@ -5,21 +5,27 @@ host or co-host, and their sessions; it edits their texts and agenda, while the 
 the seats and the hosts stay the secretariat's decisions.
 """
 
+import contextlib
 import datetime as dt
 import re
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models import Count, Prefetch, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from huiwu.core.admin import HuiwuModelAdmin, ParentScopedInline
+from huiwu.core.models import Person
 from huiwu.core.rules import is_organiser
+from huiwu.core.services import DomainError
+from huiwu.summit import services
 from huiwu.summit.models import (
     Forum,
     ForumOrganiser,
@@ -32,7 +38,8 @@ from huiwu.summit.models import (
     Venue,
     Zone,
 )
-from huiwu.summit.selectors import managed_forums
+from huiwu.summit.rules import can_set_forum_hosts, refused_forum_fields
+from huiwu.summit.selectors import current_summit, managed_forums
 
 
 def _moment(value: dt.datetime, summit: Summit, *, date: bool = True) -> str:
@@ -48,8 +55,8 @@ def _same_day(start: dt.datetime, end: dt.datetime, summit: Summit) -> bool:
 
 
 class DayListFilter(admin.SimpleListFilter):
-    """The days of the summit chosen in the summit filter (else of the current one), each day
-    running from midnight to midnight at the summit."""
+    """The days of the summit chosen in the summit filter (else of the current one, among those
+    of the user's forums), each day running from midnight to midnight at the summit."""
 
     title = _("day")
     parameter_name = "day"
@@ -58,6 +65,8 @@ class DayListFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         summits = Summit.objects.order_by("-is_current", "-start_date")
+        if not is_organiser(request.user):
+            summits = summits.filter(pk__in=managed_forums(request.user).values("summit_id"))
         chosen = request.GET.get(self.summit_parameter, "")
         if chosen.isdigit():
             summits = summits.filter(pk=chosen)
@@ -90,11 +99,25 @@ class SessionDayFilter(DayListFilter):
     summit_parameter = "forum__summit__id__exact"
 
 
-class RoomListFilter(admin.RelatedFieldListFilter):
+class ScopedListFilter(admin.RelatedOnlyFieldListFilter):
+    """The secretariat chooses among every summit, venue or room; a co-organiser among those
+    of its own forums, the rows the list shows it."""
+
+    def field_choices(self, field, request, model_admin):
+        if is_organiser(request.user):
+            return admin.RelatedFieldListFilter.field_choices(self, field, request, model_admin)
+        return super().field_choices(field, request, model_admin)
+
+
+class RoomListFilter(ScopedListFilter):
     """Rooms named with their venue, read in one query rather than one per room."""
 
     def field_choices(self, field, request, model_admin):
-        return [(room.pk, str(room)) for room in Room.objects.select_related("venue")]
+        rooms = Room.objects.select_related("venue")
+        if not is_organiser(request.user):
+            used = model_admin.get_queryset(request).values(f"{self.field_path}__pk")
+            rooms = rooms.filter(pk__in=used)
+        return [(room.pk, str(room)) for room in rooms]
 
 
 # --- Series, summits, venues, rooms, zones -----------------------------------------------------
@@ -239,16 +262,64 @@ class RoomAdmin(HuiwuModelAdmin):
         return obj.forum_count
 
 
+class ZoneForm(forms.ModelForm):
+    """An access zone, whose rooms are chosen among those of its summit's venues."""
+
+    class Meta:
+        model = Zone
+        fields = ["summit", "name", "kind", "venue", "rooms", "capacity"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        summit = self.instance.summit_id or self.initial.get("summit")
+        if "rooms" in self.fields and not self.is_bound and summit:
+            # Offered: the summit's rooms. Sent rooms of another summit are refused in clean(),
+            # saying why, rather than as an unknown choice.
+            self.fields["rooms"].queryset = Room.objects.filter(
+                venue__summit=summit
+            ).select_related("venue")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        summit, rooms = cleaned.get("summit"), cleaned.get("rooms")
+        if summit is not None and rooms:
+            strangers = [room for room in rooms if room.venue.summit_id != summit.pk]
+            if strangers:
+                self.add_error(
+                    "rooms",
+                    ngettext(
+                        "%(rooms)s belongs to another summit; choose rooms of %(summit)s.",
+                        "%(rooms)s belong to another summit; choose rooms of %(summit)s.",
+                        len(strangers),
+                    )
+                    % {"rooms": ", ".join(str(room) for room in strangers), "summit": summit},
+                )
+        return cleaned
+
+
 @admin.register(Zone)
 class ZoneAdmin(HuiwuModelAdmin):
+    form = ZoneForm
     list_display = ["name", "summit", "kind", "venue", "capacity", "room_count"]
     list_filter = ["summit", "kind", "venue"]
     list_select_related = ["summit", "venue"]
     search_fields = ["name"]
-    autocomplete_fields = ["venue", "rooms"]
+    autocomplete_fields = ["venue"]
+    filter_horizontal = ["rooms"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(room_count=Count("rooms"))
+
+    def get_changeform_initial_data(self, request) -> dict:
+        initial = super().get_changeform_initial_data(request)
+        if "summit" not in initial and (current := current_summit()) is not None:
+            initial["summit"] = current.pk
+        return initial
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "rooms":
+            kwargs["queryset"] = Room.objects.select_related("venue")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("rooms"), ordering="room_count")
     def room_count(self, obj) -> int:
@@ -281,11 +352,97 @@ class ForumForm(forms.ModelForm):
         fields = ["title", "theme", "description", "languages"]
 
 
+# The time zone of the summit whose times a change page reads and writes, kept on the request
+# for the form fields to name it; None when the page does not know the summit yet.
+SUMMIT_ZONE = "summit_time_zone"
+
+
+class SummitTimes:
+    """Times typed and shown in the summit's own time zone, labelled with its name, whatever
+    the server's zone: a forum in Hong Kong or Paris is entered as the programme prints it."""
+
+    time_fields = ("starts_at", "ends_at")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.time_fields:
+            zone = getattr(request, SUMMIT_ZONE, None)
+            if zone:
+                field.label = _("%(time)s (%(zone)s)") % {
+                    "time": capfirst(db_field.verbose_name),
+                    "zone": zone,
+                }
+            else:
+                field.help_text = _("In the time zone of the summit.")
+        return field
+
+
+class SummitTimesAdmin(SummitTimes):
+    """A change page read and written in the time zone of the summit it belongs to."""
+
+    def summit_of(self, request, object_id: str | None) -> Summit | None:
+        """The summit of the object, or the one chosen in the form (or offered first); the
+        admins that use this say how to find it. Without one, the server's zone holds."""
+        return None
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is not None and not str(object_id).isdigit():
+            summit = None
+        else:
+            summit = self.summit_of(request, object_id)
+        setattr(request, SUMMIT_ZONE, summit.time_zone if summit else None)
+        with timezone.override(summit.tz) if summit else contextlib.nullcontext():
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            # Rendered here, while the zone is active, rather than later on the way out.
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        return response
+
+
+def _chosen(request, name: str) -> str:
+    value = request.POST.get(name, request.GET.get(name, ""))
+    return value if value.isdigit() else ""
+
+
+class InstitutionsFormSet(forms.BaseInlineFormSet):
+    """The host and co-host rows of a forum, which must name a host and each institution once."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        institutions = institutions_in(self)
+        if institutions is not None:
+            try:
+                services.check_forum_institutions(*institutions)
+            except DomainError as error:
+                raise forms.ValidationError(error.message) from error
+
+
+def institutions_in(formset) -> tuple[list, list] | None:
+    """The hosts and co-hosts the rows of a valid formset name, each by its order; ``None``
+    when the rows are unchanged."""
+    if not formset.has_changed():
+        return None
+    rows = []
+    for index, form in enumerate(formset.forms):
+        data = getattr(form, "cleaned_data", {})
+        if not data.get("organisation") or data.get("DELETE"):
+            continue
+        rows.append((data.get("order") or 0, index, data["role"], data["organisation"]))
+    rows.sort(key=lambda row: row[:2])
+    return tuple(
+        [organisation for *_place, role, organisation in rows if role == wanted]
+        for wanted in (OrganiserRole.HOST, OrganiserRole.CO_HOST)
+    )
+
+
 class ForumOrganiserInline(ParentScopedInline, admin.TabularInline):
     """The host and co-host institutions. Their staff manage the forum, so only the
     secretariat names them."""
 
     model = ForumOrganiser
+    formset = InstitutionsFormSet
     own_permissions = False
     fields = ["organisation", "role", "order"]
     autocomplete_fields = ["organisation"]
@@ -294,16 +451,16 @@ class ForumOrganiserInline(ParentScopedInline, admin.TabularInline):
         return 1 if obj is None else 0
 
     def has_add_permission(self, request, obj=None) -> bool:
-        return is_organiser(request.user) and super().has_add_permission(request, obj)
+        return can_set_forum_hosts(request.user) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return is_organiser(request.user) and super().has_change_permission(request, obj)
+        return can_set_forum_hosts(request.user) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return is_organiser(request.user) and super().has_delete_permission(request, obj)
+        return can_set_forum_hosts(request.user) and super().has_delete_permission(request, obj)
 
 
-class SessionInline(ParentScopedInline, admin.TabularInline):
+class SessionInline(SummitTimes, ParentScopedInline, admin.TabularInline):
     model = Session
     fields = ["title", "kind", "starts_at", "ends_at"]
     extra = 0
@@ -311,7 +468,7 @@ class SessionInline(ParentScopedInline, admin.TabularInline):
 
 
 @admin.register(Forum)
-class ForumAdmin(HuiwuModelAdmin):
+class ForumAdmin(SummitTimesAdmin, HuiwuModelAdmin):
     form = ForumForm
     list_display = [
         "title",
@@ -325,11 +482,11 @@ class ForumAdmin(HuiwuModelAdmin):
         "hosts",
     ]
     list_filter = [
-        "summit",
+        ("summit", ScopedListFilter),
         ForumDayFilter,
         "track",
         "kind",
-        "room__venue",
+        ("room__venue", ScopedListFilter),
         ("room", RoomListFilter),
         "is_public",
     ]
@@ -348,18 +505,8 @@ class ForumAdmin(HuiwuModelAdmin):
         (_("Texts"), {"fields": ["title", "theme", "description", "languages"]}),
         (_("Place and time"), {"fields": ["room", "starts_at", "ends_at", "capacity"]}),
     ]
-    #: What a co-organiser may see but not change: the secretariat's decisions.
-    secretariat_fields = [
-        "summit",
-        "slug",
-        "kind",
-        "track",
-        "is_public",
-        "room",
-        "starts_at",
-        "ends_at",
-        "capacity",
-    ]
+    logged_by_service = True
+    change_labels = {"hosts": _("host institutions"), "co_hosts": _("co-host institutions")}
 
     def get_queryset(self, request):
         return (
@@ -381,9 +528,52 @@ class ForumAdmin(HuiwuModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
-        if is_organiser(request.user):
-            return readonly
-        return [*self.secretariat_fields, *readonly]
+        # A co-organiser sees, but does not change, what the secretariat decides.
+        return [*refused_forum_fields(request.user, flatten_fieldsets(self.fieldsets)), *readonly]
+
+    def get_changeform_initial_data(self, request) -> dict:
+        initial = super().get_changeform_initial_data(request)
+        if "summit" not in initial and (current := current_summit()) is not None:
+            initial["summit"] = current.pk
+        return initial
+
+    def summit_of(self, request, object_id: str | None) -> Summit | None:
+        if object_id is not None:
+            return Summit.objects.filter(forums__pk=object_id).first()
+        if chosen := _chosen(request, "summit"):
+            return Summit.objects.filter(pk=chosen).first()
+        return current_summit()
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Nothing yet: ``save_related`` writes the forum with its institutions, through the
+        service, once the inline rows are known."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        institutions = None
+        for formset in formsets:
+            if formset.model is ForumOrganiser:
+                institutions = institutions_in(formset)
+        hosts, co_hosts = institutions or (None, None)
+        services.save_forum(form.instance, by=request.user, hosts=hosts, co_hosts=co_hosts)
+        form.save_m2m()
+        for formset in formsets:
+            if formset.model is ForumOrganiser:
+                # The service wrote the rows; saving without committing only tells Django's
+                # history which rows changed.
+                formset.save(commit=False)
+            else:
+                self.save_formset(request, form, formset, change)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not Session:
+            super().save_formset(request, form, formset, change)
+            return
+        sessions = formset.save(commit=False)
+        for session in formset.deleted_objects:
+            self._log(request, session, "deleted")
+            session.delete()
+        for session in sessions:
+            services.save_session(session, by=request.user)
 
     @admin.display(description=_("starts at"), ordering="starts_at")
     def starts(self, forum: Forum) -> str:
@@ -405,11 +595,7 @@ class ForumAdmin(HuiwuModelAdmin):
     @admin.display(description=_("host institutions"))
     def hosts(self, forum: Forum) -> str:
         # Only the hosts: with the co-hosts the column grows too long to scan.
-        return ", ".join(
-            link.organisation.short_name or str(link.organisation)
-            for link in forum.forum_organisers.all()
-            if link.role == OrganiserRole.HOST
-        )
+        return ", ".join(org.short_name or str(org) for org in forum.hosts())
 
 
 # --- Sessions ----------------------------------------------------------------------------------
@@ -423,16 +609,31 @@ class SessionSpeakerInline(ParentScopedInline, admin.TabularInline):
     extra = 0
 
 
+def line_up_in(formset) -> list[tuple[Person, str]] | None:
+    """The (person, role) pairs the speaker rows of a valid formset name, by their order;
+    ``None`` when the rows are unchanged."""
+    if not formset.has_changed():
+        return None
+    rows = []
+    for index, form in enumerate(formset.forms):
+        data = getattr(form, "cleaned_data", {})
+        if not data.get("person") or data.get("DELETE"):
+            continue
+        rows.append((data.get("order") or 0, index, data["person"], data["role"]))
+    rows.sort(key=lambda row: row[:2])
+    return [(person, role) for *_place, person, role in rows]
+
+
 @admin.register(Session)
-class SessionAdmin(HuiwuModelAdmin):
+class SessionAdmin(SummitTimesAdmin, HuiwuModelAdmin):
     list_display = ["title", "forum", "kind", "starts", "ends", "speaker_count"]
     list_filter = [
-        "forum__summit",
+        ("forum__summit", ScopedListFilter),
         SessionDayFilter,
         "forum__track",
         "kind",
         ("forum", admin.RelatedOnlyFieldListFilter),
-        "forum__room__venue",
+        ("forum__room__venue", ScopedListFilter),
     ]
     list_select_related = ["forum__summit"]
     search_fields = ["title", "abstract", "forum__title", "speakers__name", "speakers__name_latin"]
@@ -443,6 +644,33 @@ class SessionAdmin(HuiwuModelAdmin):
         (None, {"fields": ["forum", "kind", "title", "abstract"]}),
         (_("Time"), {"fields": ["starts_at", "ends_at"]}),
     ]
+    logged_by_service = True
+
+    def summit_of(self, request, object_id: str | None) -> Summit | None:
+        if object_id is not None:
+            return Summit.objects.filter(forums__sessions__pk=object_id).first()
+        if chosen := _chosen(request, "forum"):
+            return Summit.objects.filter(forums__pk=chosen).first()
+        return None
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Nothing yet: ``save_related`` writes the session with its speakers, through the
+        service, once the inline rows are known."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        speakers = None
+        for formset in formsets:
+            if formset.model is SessionSpeaker:
+                speakers = line_up_in(formset)
+        services.save_session(form.instance, by=request.user, speakers=speakers)
+        form.save_m2m()
+        for formset in formsets:
+            if formset.model is SessionSpeaker:
+                # The service wrote the rows; saving without committing only tells Django's
+                # history which rows changed.
+                formset.save(commit=False)
+            else:
+                self.save_formset(request, form, formset, change)
 
     def get_queryset(self, request):
         return (

@@ -4,22 +4,23 @@ the summit in figures, read by anyone; forums and sessions written by organisers
 Thin: read through ``selectors``, write through ``services``, ask the ``rules`` predicates.
 """
 
-import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from i18nfield.strings import LazyI18nString
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from huiwu.core import figures
 from huiwu.core.api import NotFound, Pages, forbidden, found, session_auth
 from huiwu.core.models import Organisation, Person
-from huiwu.core.rules import is_organiser
 from huiwu.core.schemas import ErrorOut, ValidationErrorOut
-from huiwu.core.services import DomainError
+from huiwu.core.services import DomainError, NotAllowed
 from huiwu.summit import selectors, services
-from huiwu.summit.models import Forum, OrganiserRole, Room, Session, Summit
+from huiwu.summit.models import Forum, Room, Session, Summit, Venue
+from huiwu.summit.rules import can_add_session
 from huiwu.summit.schemas import (
     FiguresOut,
     ForumDetail,
@@ -61,19 +62,19 @@ def _summit(slug: str | None) -> Summit:
 # --- Summits and figures ------------------------------------------------------------------------
 @router.get("/summits", response=list[SummitOut], tags=["Summits"])
 @paginate(Pages)
-def list_summits(request: HttpRequest):
+def list_summits(request: HttpRequest) -> QuerySet[Summit]:
     """Every published summit, the current one first."""
     return selectors.public_summits()
 
 
 @router.get("/summits/{slug}", response={200: SummitOut, **NOT_FOUND}, tags=["Summits"])
-def get_summit(request: HttpRequest, slug: str):
+def get_summit(request: HttpRequest, slug: str) -> Summit:
     """One published summit and its days."""
     return _summit(slug)
 
 
 @router.get("/figures", response={200: FiguresOut, **NOT_FOUND}, tags=["Summits"])
-def get_figures(request: HttpRequest, filters: Query[SummitFilter]):
+def get_figures(request: HttpRequest, filters: Query[SummitFilter]) -> dict[str, Any]:
     """The summit in figures, counted from the platform's data at the time of the request."""
     summit = _summit(filters.summit)
     return {"summit": summit.slug, **figures.summit_figures(summit)}
@@ -82,7 +83,7 @@ def get_figures(request: HttpRequest, filters: Query[SummitFilter]):
 # --- Forums -------------------------------------------------------------------------------------
 @router.get("/forums", response={200: list[ForumOut], **NOT_FOUND}, tags=["Forums"])
 @paginate(Pages)
-def list_forums(request: HttpRequest, filters: Query[ForumFilter]):
+def list_forums(request: HttpRequest, filters: Query[ForumFilter]) -> QuerySet[Forum]:
     """The summit's published forums in time order."""
     return selectors.find_forums(
         _summit(filters.summit),
@@ -94,7 +95,7 @@ def list_forums(request: HttpRequest, filters: Query[ForumFilter]):
 
 
 @router.get("/forums/{slug}", response={200: ForumDetail, **NOT_FOUND}, tags=["Forums"])
-def get_forum(request: HttpRequest, slug: str, filters: Query[SummitFilter]):
+def get_forum(request: HttpRequest, slug: str, filters: Query[SummitFilter]) -> Forum:
     """A published forum with its hosts, room, times, languages, seats and sessions."""
     return found(
         selectors.forums_with_sessions(_summit(filters.summit)),
@@ -115,81 +116,27 @@ def _writable_summit(slug: str | None) -> Summit:
     return summit
 
 
-def _aware(moment: dt.datetime | None, summit: Summit) -> dt.datetime | None:
-    """A time without an offset is a time of the summit's own time zone."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=summit.tz)
-    return moment
+def _changes(payload: ForumPatch | SessionPatch, *, without: Iterable[str] = ()) -> dict:
+    """The fields a client sent, as the services take them."""
+    return payload.model_dump(exclude_unset=True, exclude=set(without))
 
 
-def _text(value: dict[str, str] | None) -> LazyI18nString | None:
-    return None if value is None else LazyI18nString(value)
-
-
-def _institutions(ids: list[int], field: str) -> list[Organisation]:
-    """The institutions with these ids, in the order given; unknown ids are refused."""
-    known = Organisation.objects.in_bulk(ids)
-    missing = [str(pk) for pk in ids if pk not in known]
-    if missing:
-        raise DomainError(
-            _("No institution has the id %(ids)s; see /api/v1/organisations.")
-            % {"ids": ", ".join(missing)},
-            field=field,
-        )
-    return [known[pk] for pk in ids]
-
-
-def _forum_institutions(forum: Forum, payload: ForumPatch):
-    """The hosts and co-hosts a write asks for, keeping the present ones it leaves out."""
-    if not {"hosts", "co_hosts"} & payload.model_fields_set:
-        return (), ()
-    present: dict[str, list[int]] = {role: [] for role in OrganiserRole}
-    if forum.pk:
-        for link in forum.forum_organisers.all():
-            present[link.role].append(link.organisation_id)
-    host_ids = payload.hosts or present[OrganiserRole.HOST]
-    co_host_ids = payload.co_hosts or present[OrganiserRole.CO_HOST]
-    return _institutions(host_ids, "hosts"), _institutions(co_host_ids, "co_hosts")
-
-
-def _save_forum(request: HttpRequest, forum: Forum, payload: ForumPatch) -> Forum:
-    """Apply the fields a client sent to ``forum`` and save it through the service."""
-    sent = payload.model_fields_set
-    if {"hosts", "co_hosts", "is_public"} & sent and not is_organiser.test(request.user):
-        raise forbidden(_("Only the secretariat can change a forum's hosts or publish it."))
-    hosts, co_hosts = _forum_institutions(forum, payload)
-    for name in {"slug", "kind", "track", "capacity", "languages", "is_public"} & sent:
-        setattr(forum, name, getattr(payload, name))
-    for name in {"title", "theme", "description"} & sent:
-        setattr(forum, name, _text(getattr(payload, name)))
-    for name in {"starts_at", "ends_at"} & sent:
-        setattr(forum, name, _aware(getattr(payload, name), forum.summit))
-    if "room" in sent:
-        forum.room = _room(payload.room)
-    return services.save_forum(forum, by=request.user, hosts=hosts, co_hosts=co_hosts)
-
-
-def _room(pk: int | None) -> Room | None:
-    if pk is None:
-        return None
-    room = Room.objects.select_related("venue").filter(pk=pk).first()
-    if room is None:
-        raise DomainError(
-            _("There is no room with the id %(id)s; see /api/v1/rooms.") % {"id": pk},
-            field="room",
-        )
-    return room
+def _write_forum(request: HttpRequest, forum: Forum, payload: ForumPatch) -> Forum:
+    try:
+        return services.update_forum(forum, _changes(payload, without={"summit"}), by=request.user)
+    except NotAllowed as error:
+        raise forbidden(error.message) from error
 
 
 @router.post(
     "/forums", auth=session_auth, response={201: ForumDetail, **WRITE_ERRORS}, tags=["Forums"]
 )
-def create_forum(request: HttpRequest, payload: ForumIn):
+def create_forum(request: HttpRequest, payload: ForumIn) -> Status:
     """Create a forum (the secretariat). Needs a logged-in session and the CSRF token."""
     if not request.user.has_perm("summit.add_forum"):
         raise forbidden(_("Only the secretariat can create forums."))
     forum = Forum(summit=_writable_summit(payload.summit))
-    return Status(201, _save_forum(request, forum, payload))
+    return Status(201, _write_forum(request, forum, payload))
 
 
 @router.patch(
@@ -200,8 +147,9 @@ def create_forum(request: HttpRequest, payload: ForumIn):
 )
 def update_forum(
     request: HttpRequest, slug: str, payload: ForumPatch, filters: Query[SummitFilter]
-):
-    """Change a forum (the secretariat, or a host or co-host of that forum)."""
+) -> Forum:
+    """Change a forum: the secretariat, every field; a host or co-host of the forum, its
+    texts and languages."""
     summit = _writable_summit(filters.summit)
     forum = found(
         Forum.objects.select_related("summit", "room__venue").filter(summit=summit),
@@ -210,13 +158,13 @@ def update_forum(
     )
     if not request.user.has_perm("summit.change_forum", forum):
         raise forbidden(_("Only the secretariat and the forum's hosts and co-hosts can change it."))
-    return _save_forum(request, forum, payload)
+    return _write_forum(request, forum, payload)
 
 
 # --- Sessions -----------------------------------------------------------------------------------
 @router.get("/sessions", response={200: list[SessionOut], **NOT_FOUND}, tags=["Sessions"])
 @paginate(Pages)
-def list_sessions(request: HttpRequest, filters: Query[SessionFilter]):
+def list_sessions(request: HttpRequest, filters: Query[SessionFilter]) -> QuerySet[Session]:
     """The summit's published sessions in time order."""
     return selectors.find_sessions(
         _summit(filters.summit), forum=filters.forum, day=filters.day, room=filters.room
@@ -224,7 +172,7 @@ def list_sessions(request: HttpRequest, filters: Query[SessionFilter]):
 
 
 @router.get("/sessions/{session_id}", response={200: SessionOut, **NOT_FOUND}, tags=["Sessions"])
-def get_session(request: HttpRequest, session_id: int, filters: Query[SummitFilter]):
+def get_session(request: HttpRequest, session_id: int, filters: Query[SummitFilter]) -> Session:
     """A published session with its forum, room and speakers."""
     return found(
         selectors.find_sessions(_summit(filters.summit)),
@@ -233,39 +181,13 @@ def get_session(request: HttpRequest, session_id: int, filters: Query[SummitFilt
     )
 
 
-def _speakers(payload: SessionPatch) -> list[tuple[Person, str]]:
-    """The (person, role) pairs a write asks for; unknown people are refused."""
-    ids = [item.person for item in payload.speakers or ()]
-    people = Person.objects.in_bulk(ids)
-    missing = [str(pk) for pk in ids if pk not in people]
-    if missing:
-        raise DomainError(
-            _("No person has the id %(ids)s; see /api/v1/speakers.") % {"ids": ", ".join(missing)},
-            field="speakers",
-        )
-    return [(people[item.person], item.role) for item in payload.speakers or ()]
-
-
-def _save_session(request: HttpRequest, session: Session, payload: SessionPatch) -> Session:
-    """Apply the fields a client sent to ``session`` and save it through the service."""
-    sent = payload.model_fields_set
-    speakers = _speakers(payload)
-    for name in {"title", "abstract"} & sent:
-        setattr(session, name, _text(getattr(payload, name)))
-    if "kind" in sent:
-        session.kind = payload.kind
-    for name in {"starts_at", "ends_at"} & sent:
-        setattr(session, name, _aware(getattr(payload, name), session.forum.summit))
-    return services.save_session(session, by=request.user, speakers=speakers)
-
-
 @router.post(
     "/sessions",
     auth=session_auth,
     response={201: SessionOut, **WRITE_ERRORS},
     tags=["Sessions"],
 )
-def create_session(request: HttpRequest, payload: SessionIn):
+def create_session(request: HttpRequest, payload: SessionIn) -> Status:
     """Add a session to a forum (the secretariat, or a host or co-host of that forum)."""
     summit = _writable_summit(payload.summit)
     forum = (
@@ -278,9 +200,12 @@ def create_session(request: HttpRequest, payload: SessionIn):
             _("There is no forum “%(slug)s” in this summit.") % {"slug": payload.forum},
             field="forum",
         )
-    if not request.user.has_perm("summit.change_forum", forum):
+    if not can_add_session.test(request.user, forum):
         raise forbidden(_("Only the secretariat and the forum's hosts and co-hosts can change it."))
-    return Status(201, _save_session(request, Session(forum=forum), payload))
+    session = services.update_session(
+        Session(forum=forum), _changes(payload, without={"summit", "forum"}), by=request.user
+    )
+    return Status(201, session)
 
 
 @router.patch(
@@ -289,7 +214,7 @@ def create_session(request: HttpRequest, payload: SessionIn):
     response={200: SessionOut, **WRITE_ERRORS},
     tags=["Sessions"],
 )
-def update_session(request: HttpRequest, session_id: int, payload: SessionPatch):
+def update_session(request: HttpRequest, session_id: int, payload: SessionPatch) -> Session:
     """Change a session (the secretariat, or a host or co-host of its forum)."""
     session = found(
         Session.objects.select_related("forum__summit", "forum__room__venue"),
@@ -298,13 +223,13 @@ def update_session(request: HttpRequest, session_id: int, payload: SessionPatch)
     )
     if not request.user.has_perm("summit.change_session", session):
         raise forbidden(_("Only the secretariat and the forum's hosts and co-hosts can change it."))
-    return _save_session(request, session, payload)
+    return services.update_session(session, _changes(payload), by=request.user)
 
 
 # --- Speakers -----------------------------------------------------------------------------------
 @router.get("/speakers", response={200: list[SpeakerOut], **NOT_FOUND}, tags=["Speakers"])
 @paginate(Pages)
-def list_speakers(request: HttpRequest, filters: Query[SpeakerFilter]):
+def list_speakers(request: HttpRequest, filters: Query[SpeakerFilter]) -> QuerySet[Person]:
     """The people speaking in the summit's published sessions, by name in Latin letters."""
     return selectors.search_speakers(
         _summit(filters.summit),
@@ -314,7 +239,9 @@ def list_speakers(request: HttpRequest, filters: Query[SpeakerFilter]):
 
 
 @router.get("/speakers/{person_id}", response={200: SpeakerDetail, **NOT_FOUND}, tags=["Speakers"])
-def get_speaker(request: HttpRequest, person_id: int, filters: Query[SummitFilter]):
+def get_speaker(
+    request: HttpRequest, person_id: int, filters: Query[SummitFilter]
+) -> dict[str, Any]:
     """A speaker with the sessions they speak in."""
     summit = _summit(filters.summit)
     person = found(
@@ -333,13 +260,13 @@ def get_speaker(request: HttpRequest, person_id: int, filters: Query[SummitFilte
 # --- Venues, rooms, institutions ----------------------------------------------------------------
 @router.get("/venues", response={200: list[VenueOut], **NOT_FOUND}, tags=["Venues"])
 @paginate(Pages)
-def list_venues(request: HttpRequest, filters: Query[SummitFilter]):
+def list_venues(request: HttpRequest, filters: Query[SummitFilter]) -> QuerySet[Venue]:
     """The summit's venues with their coordinates, outlines and rooms."""
     return selectors.venues_with_rooms(_summit(filters.summit))
 
 
 @router.get("/venues/{slug}", response={200: VenueOut, **NOT_FOUND}, tags=["Venues"])
-def get_venue(request: HttpRequest, slug: str, filters: Query[SummitFilter]):
+def get_venue(request: HttpRequest, slug: str, filters: Query[SummitFilter]) -> Venue:
     """One venue with its coordinates, outline and rooms."""
     return found(
         selectors.venues_with_rooms(_summit(filters.summit)),
@@ -350,7 +277,7 @@ def get_venue(request: HttpRequest, slug: str, filters: Query[SummitFilter]):
 
 @router.get("/rooms", response={200: list[RoomOut], **NOT_FOUND}, tags=["Venues"])
 @paginate(Pages)
-def list_rooms(request: HttpRequest, filters: Query[RoomFilter]):
+def list_rooms(request: HttpRequest, filters: Query[RoomFilter]) -> QuerySet[Room]:
     """The rooms of the summit's venues."""
     return selectors.find_rooms(_summit(filters.summit), venue=filters.venue)
 
@@ -359,7 +286,9 @@ def list_rooms(request: HttpRequest, filters: Query[RoomFilter]):
     "/organisations", response={200: list[OrganisationOut], **NOT_FOUND}, tags=["Institutions"]
 )
 @paginate(Pages)
-def list_organisations(request: HttpRequest, filters: Query[SummitFilter]):
+def list_organisations(
+    request: HttpRequest, filters: Query[SummitFilter]
+) -> QuerySet[Organisation]:
     """The institutions hosting or co-hosting the summit's published forums."""
     return selectors.public_organisations(_summit(filters.summit))
 
@@ -369,7 +298,9 @@ def list_organisations(request: HttpRequest, filters: Query[SummitFilter]):
     response={200: OrganisationOut, **NOT_FOUND},
     tags=["Institutions"],
 )
-def get_organisation(request: HttpRequest, organisation_id: int, filters: Query[SummitFilter]):
+def get_organisation(
+    request: HttpRequest, organisation_id: int, filters: Query[SummitFilter]
+) -> Organisation:
     """An institution with the forums it hosts or co-hosts at the summit."""
     return found(
         selectors.public_organisations(_summit(filters.summit)),

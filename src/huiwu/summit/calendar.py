@@ -1,16 +1,18 @@
 """iCalendar export of the programme (RFC 5545, via the ``icalendar`` package)."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.utils import timezone
 from icalendar import Calendar, Event, vText
 
 from huiwu.core.i18n import localized
-from huiwu.summit.models import Session, Summit
+from huiwu.summit.models import Forum, Session, Summit
 
 
-def session_uid(session: Session, domain: str) -> str:
-    return f"session-{session.pk}@{domain}"
+def session_uid(session: Session, summit: Summit) -> str:
+    """Stable whatever address the calendar was fetched from, so that importing it again
+    updates the events instead of adding them twice."""
+    return f"session-{session.pk}@{summit.slug}.huiwu"
 
 
 def programme_calendar(
@@ -18,8 +20,7 @@ def programme_calendar(
     sessions: Iterable[Session],
     *,
     language: str,
-    domain: str,
-    url_for_forum,
+    url_for_forum: Callable[[Forum], str],
     name: str | None = None,
 ) -> bytes:
     """One VEVENT per session, in ``language``, with stable UIDs so re-imports update events.
@@ -37,7 +38,7 @@ def programme_calendar(
         forum = session.forum
         room = forum.room
         event = Event()
-        event.add("uid", session_uid(session, domain))
+        event.add("uid", session_uid(session, summit))
         event.add("dtstamp", stamp)
         event.add("dtstart", session.starts_at.astimezone(summit.tz))
         event.add("dtend", session.ends_at.astimezone(summit.tz))
@@ -58,4 +59,6 @@ def programme_calendar(
         event.add("categories", [localized(forum.title, language)])
         event.add("url", url_for_forum(forum))
         calendar.add_component(event)
+    # Times carry TZID=<the summit's zone>; RFC 5545 wants that zone defined in the file.
+    calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -1,6 +1,8 @@
 """The summit programme: series and editions, venues, rooms, zones, forums, sessions, speakers."""
 
+import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
@@ -8,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from i18nfield.fields import I18nCharField, I18nTextField
 
 from huiwu.core.i18n import localized, validate_required_languages
@@ -17,7 +21,7 @@ from huiwu.core.models import Organisation, Person
 required_text = [validate_required_languages]
 
 
-def validate_language_codes(value) -> None:
+def validate_language_codes(value: Any) -> None:
     if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
         raise ValidationError(_("Give the languages as a list of language codes."))
     unknown = [code for code in value if code.lower() not in LANG_INFO]
@@ -92,19 +96,47 @@ class Summit(models.Model):
         return localized(self.name)
 
     def clean(self) -> None:
-        if self.start_date and self.end_date and self.end_date < self.start_date:
+        if not (self.start_date and self.end_date):
+            return
+        if self.end_date < self.start_date:
             raise ValidationError({"end_date": _("The last day cannot be before the first day.")})
+        if self.pk is not None and self.time_zone in zoneinfo.available_timezones():
+            self._refuse_stranding_forums()
+
+    def _refuse_stranding_forums(self) -> None:
+        """New dates (or a new time zone) must keep every forum on the summit's days."""
+        first = dt.datetime.combine(self.start_date, dt.time.min, tzinfo=self.tz)
+        after_last = dt.datetime.combine(
+            self.end_date + dt.timedelta(days=1), dt.time.min, tzinfo=self.tz
+        )
+        # A forum ending at midnight ends on the next day, as Forum.clean counts it.
+        for field, stranded in (
+            ("start_date", self.forums.filter(starts_at__lt=first)),
+            ("end_date", self.forums.filter(ends_at__gte=after_last)),
+        ):
+            count = stranded.count()
+            if count:
+                raise ValidationError(
+                    {
+                        field: ngettext(
+                            "%(count)d forum of this summit would fall outside these dates; "
+                            "move it first.",
+                            "%(count)d forums of this summit would fall outside these dates; "
+                            "move them first.",
+                            count,
+                        )
+                        % {"count": count}
+                    }
+                )
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
     @property
-    def days(self) -> list:
-        from datetime import timedelta
-
+    def days(self) -> list[dt.date]:
         count = (self.end_date - self.start_date).days + 1
-        return [self.start_date + timedelta(days=offset) for offset in range(count)]
+        return [self.start_date + dt.timedelta(days=offset) for offset in range(count)]
 
 
 class VenueKind(models.TextChoices):
@@ -161,9 +193,27 @@ class Venue(models.Model):
     def clean(self) -> None:
         if self.outline is not None:
             validate_polygon(self.outline)
+        if (
+            self.slug
+            and self.summit_id
+            and Venue.objects.filter(summit_id=self.summit_id, slug=self.slug)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            # Said here, naming the field, rather than by the database's constraint, whose
+            # message names neither the field nor what to do.
+            raise ValidationError(
+                {
+                    "slug": _(
+                        "Another venue of this summit already uses the short name “%(slug)s”; "
+                        "choose another."
+                    )
+                    % {"slug": self.slug}
+                }
+            )
 
 
-def validate_polygon(geometry) -> None:
+def validate_polygon(geometry: Any) -> None:
     """A GeoJSON Polygon: a list of closed rings of [longitude, latitude] pairs."""
     message = _("The outline must be a GeoJSON Polygon of [longitude, latitude] points.")
     if not isinstance(geometry, dict) or geometry.get("type") != "Polygon":
@@ -204,10 +254,26 @@ class Room(models.Model):
         return f"{localized(self.venue.name)} · {localized(self.name)}"
 
     def clean(self) -> None:
-        if self.capacity is not None and self.press_seats and self.press_seats > self.capacity:
+        if self.capacity is None:
+            return
+        if self.press_seats and self.press_seats > self.capacity:
             raise ValidationError(
                 {"press_seats": _("A room cannot have more press seats than seats.")}
             )
+        if self.pk is not None:
+            largest = (
+                self.forums.filter(capacity__gt=self.capacity).order_by("-capacity", "id").first()
+            )
+            if largest is not None:
+                raise ValidationError(
+                    {
+                        "capacity": _(
+                            "The forum “%(forum)s” offers %(seats)d seats in this room; "
+                            "lower its seats first."
+                        )
+                        % {"forum": largest, "seats": largest.capacity}
+                    }
+                )
 
 
 class ZoneKind(models.TextChoices):
@@ -330,10 +396,42 @@ class Forum(models.Model):
     def seats(self) -> int:
         return self.capacity if self.capacity is not None else self.room.capacity
 
+    def hosts(self) -> list[Organisation]:
+        """The host institutions in their order."""
+        return self._institutions(OrganiserRole.HOST)
+
+    def co_hosts(self) -> list[Organisation]:
+        """The co-host institutions in their order."""
+        return self._institutions(OrganiserRole.CO_HOST)
+
+    def _institutions(self, role: str) -> list[Organisation]:
+        # Lists read the links once for every forum (prefetched); a single forum asks for its own.
+        if "forum_organisers" in getattr(self, "_prefetched_objects_cache", {}):
+            links = self.forum_organisers.all()
+        elif self.pk is None:
+            return []
+        else:
+            links = self.forum_organisers.select_related("organisation")
+        return [link.organisation for link in links if link.role == role]
+
     def clean(self) -> None:
+        if isinstance(self.languages, list):
+            # Stored as Django writes them (zh-hans, not zh-Hans), each once.
+            codes = [code.lower() if isinstance(code, str) else code for code in self.languages]
+            self.languages = list(dict.fromkeys(codes))
         errors: dict[str, list] = {}
-        if self.starts_at and self.ends_at:
+        if self.slug and self.summit_id and self._slug_taken():
+            errors.setdefault("slug", []).append(
+                _(
+                    "Another forum of this summit already uses the short name “%(slug)s”; "
+                    "choose another."
+                )
+                % {"slug": self.slug}
+            )
+        timed = bool(self.starts_at and self.ends_at)
+        if timed:
             if self.ends_at <= self.starts_at:
+                timed = False
                 errors.setdefault("ends_at", []).append(_("A forum must end after it starts."))
             elif self.summit_id:
                 tz = self.summit.tz
@@ -349,9 +447,36 @@ class Forum(models.Model):
                         )
                         % {"start": self.summit.start_date, "end": self.summit.end_date}
                     )
+            if timed and self.pk is not None:
+                outside = self.sessions.filter(
+                    Q(starts_at__lt=self.starts_at) | Q(ends_at__gt=self.ends_at)
+                ).count()
+                if outside:
+                    errors.setdefault("starts_at", []).append(
+                        ngettext(
+                            "%(count)d session of this forum would lie outside the new time; "
+                            "move it first (widen the forum's time meanwhile if need be).",
+                            "%(count)d sessions of this forum would lie outside the new time; "
+                            "move them first (widen the forum's time meanwhile if need be).",
+                            outside,
+                        )
+                        % {"count": outside}
+                    )
         if self.room_id:
             if self.summit_id and self.room.venue.summit_id != self.summit_id:
                 errors.setdefault("room", []).append(_("The room belongs to another summit."))
+            elif timed and (clash := self._clash()) is not None:
+                errors.setdefault("room", []).append(
+                    _(
+                        "The room is booked for “%(forum)s” from %(start)s to %(end)s; "
+                        "choose another room or time."
+                    )
+                    % {
+                        "forum": clash,
+                        "start": _local_moment(clash.starts_at, clash.summit),
+                        "end": _local_moment(clash.ends_at, clash.summit),
+                    }
+                )
             if self.capacity is not None and self.capacity > self.room.capacity:
                 errors.setdefault("capacity", []).append(
                     _("The room %(room)s has only %(seats)d seats; offer at most that many.")
@@ -359,6 +484,33 @@ class Forum(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+    def _slug_taken(self) -> bool:
+        return (
+            Forum.objects.filter(summit_id=self.summit_id, slug=self.slug)
+            .exclude(pk=self.pk)
+            .exists()
+        )
+
+    def _clash(self) -> "Forum | None":
+        """The first other forum of the summit in the same room at an overlapping time."""
+        return (
+            Forum.objects.filter(
+                summit_id=self.summit_id,
+                room_id=self.room_id,
+                starts_at__lt=self.ends_at,
+                ends_at__gt=self.starts_at,
+            )
+            .exclude(pk=self.pk)
+            .select_related("summit")
+            .order_by("starts_at", "id")
+            .first()
+        )
+
+
+def _local_moment(moment: dt.datetime, summit: Summit) -> str:
+    """``2024-11-20 09:00``, read at the summit."""
+    return timezone.localtime(moment, summit.tz).strftime("%Y-%m-%d %H:%M")
 
 
 class OrganiserRole(models.TextChoices):
@@ -430,10 +582,6 @@ class Session(models.Model):
     def __str__(self) -> str:
         return localized(self.title)
 
-    @property
-    def room(self) -> Room:
-        return self.forum.room
-
     def clean(self) -> None:
         if not (self.starts_at and self.ends_at):
             return
@@ -449,7 +597,7 @@ class Session(models.Model):
                         "A session must lie within its forum's time, %(start)s to %(end)s."
                     )
                     % {
-                        "start": self.forum.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                        "start": _local_moment(self.forum.starts_at, self.forum.summit),
                         "end": self.forum.ends_at.astimezone(tz).strftime("%H:%M"),
                     }
                 }

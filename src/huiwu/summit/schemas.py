@@ -10,18 +10,26 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from huiwu.core.models import Organisation
 from huiwu.core.schemas import I18nText, I18nTextIn, Id, OrganisationRef, PersonRef
 from huiwu.summit.models import (
+    Forum,
     ForumKind,
+    ForumOrganiser,
     OrganiserRole,
+    Room,
+    Session,
     SessionKind,
+    SessionSpeaker,
     SpeakerRole,
+    Summit,
     Track,
+    Venue,
     VenueKind,
 )
 
 
-def _local(moment: dt.datetime, summit) -> dt.datetime:
+def _local(moment: dt.datetime, summit: Summit) -> dt.datetime:
     return moment.astimezone(summit.tz)
 
 
@@ -98,7 +106,7 @@ class VenueOut(Schema):
     rooms: list[RoomFacts]
 
     @staticmethod
-    def resolve_rooms(venue) -> list:
+    def resolve_rooms(venue: Venue) -> list[Room]:
         return list(venue.rooms.all())
 
 
@@ -129,15 +137,15 @@ class SessionInForum(Schema):
     speakers: list[AppearanceOut] = Field(description="In the order the programme lists them.")
 
     @staticmethod
-    def resolve_starts_at(session) -> dt.datetime:
+    def resolve_starts_at(session: Session) -> dt.datetime:
         return _local(session.starts_at, session.forum.summit)
 
     @staticmethod
-    def resolve_ends_at(session) -> dt.datetime:
+    def resolve_ends_at(session: Session) -> dt.datetime:
         return _local(session.ends_at, session.forum.summit)
 
     @staticmethod
-    def resolve_speakers(session) -> list:
+    def resolve_speakers(session: Session) -> list[SessionSpeaker]:
         return list(session.appearances.all())
 
 
@@ -148,7 +156,7 @@ class SessionOut(SessionInForum):
     room: RoomRef
 
     @staticmethod
-    def resolve_room(session):
+    def resolve_room(session: Session) -> Room:
         return session.forum.room
 
 
@@ -172,36 +180,28 @@ class ForumOut(Schema):
     is_public: bool = Field(description="Published on the public site.")
 
     @staticmethod
-    def resolve_summit(forum) -> str:
+    def resolve_summit(forum: Forum) -> str:
         return forum.summit.slug
 
     @staticmethod
-    def resolve_day(forum) -> dt.date:
+    def resolve_day(forum: Forum) -> dt.date:
         return _local(forum.starts_at, forum.summit).date()
 
     @staticmethod
-    def resolve_starts_at(forum) -> dt.datetime:
+    def resolve_starts_at(forum: Forum) -> dt.datetime:
         return _local(forum.starts_at, forum.summit)
 
     @staticmethod
-    def resolve_ends_at(forum) -> dt.datetime:
+    def resolve_ends_at(forum: Forum) -> dt.datetime:
         return _local(forum.ends_at, forum.summit)
 
     @staticmethod
-    def resolve_hosts(forum) -> list:
-        return [
-            link.organisation
-            for link in forum.forum_organisers.all()
-            if link.role == OrganiserRole.HOST
-        ]
+    def resolve_hosts(forum: Forum) -> list[Organisation]:
+        return forum.hosts()
 
     @staticmethod
-    def resolve_co_hosts(forum) -> list:
-        return [
-            link.organisation
-            for link in forum.forum_organisers.all()
-            if link.role == OrganiserRole.CO_HOST
-        ]
+    def resolve_co_hosts(forum: Forum) -> list[Organisation]:
+        return forum.co_hosts()
 
 
 class ForumDetail(ForumOut):
@@ -211,7 +211,7 @@ class ForumDetail(ForumOut):
     sessions: list[SessionInForum]
 
     @staticmethod
-    def resolve_sessions(forum) -> list:
+    def resolve_sessions(forum: Forum) -> list[Session]:
         return list(forum.sessions.all())
 
 
@@ -234,15 +234,15 @@ class SessionRef(Schema):
     room: RoomRef
 
     @staticmethod
-    def resolve_starts_at(session) -> dt.datetime:
+    def resolve_starts_at(session: Session) -> dt.datetime:
         return _local(session.starts_at, session.forum.summit)
 
     @staticmethod
-    def resolve_ends_at(session) -> dt.datetime:
+    def resolve_ends_at(session: Session) -> dt.datetime:
         return _local(session.ends_at, session.forum.summit)
 
     @staticmethod
-    def resolve_room(session):
+    def resolve_room(session: Session) -> Room:
         return session.forum.room
 
 
@@ -275,7 +275,7 @@ class OrganisationOut(OrganisationRef):
     forums: list[OrganisationForumOut]
 
     @staticmethod
-    def resolve_forums(organisation) -> list:
+    def resolve_forums(organisation: Organisation) -> list[ForumOrganiser]:
         return organisation.summit_forum_roles
 
 
@@ -326,13 +326,13 @@ class ForumPatch(Schema):
     languages: list[str] | None = Field(None, examples=[["zh-hans", "en"]])
     hosts: list[Id] | None = Field(
         None,
-        description="Ids of the host institutions in order, replacing the present ones "
-        "(an empty list keeps them). The secretariat only.",
+        description="Ids of the host institutions in order, replacing the present ones; "
+        "left out or null keeps them. A forum keeps at least one host. The secretariat only.",
     )
     co_hosts: list[Id] | None = Field(
         None,
-        description="Ids of the co-host institutions in order, replacing the present ones "
-        "(an empty list keeps them). The secretariat only.",
+        description="Ids of the co-host institutions in order, replacing the present ones; "
+        "left out or null keeps them, an empty list removes them. The secretariat only.",
     )
     is_public: bool | None = Field(None, description="Publish the forum (the secretariat only).")
 
@@ -371,7 +371,9 @@ class SessionPatch(Schema):
     starts_at: dt.datetime | None = Field(None, description=_TIMES)
     ends_at: dt.datetime | None = Field(None, description=_TIMES)
     speakers: list[SpeakerIn] | None = Field(
-        None, description="Every speaker, in order; replaces the present list."
+        None,
+        description="Every speaker, in order, replacing the present list; left out or null "
+        "keeps it, an empty list removes every speaker.",
     )
 
 

@@ -1,8 +1,14 @@
 """Read functions of the programme, for pages, the API and other apps."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from huiwu.core.i18n import localized
 from huiwu.core.models import Organisation, Person
@@ -18,18 +24,38 @@ from huiwu.summit.models import (
     Venue,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
 
 def current_summit() -> Summit | None:
-    """The edition the public site shows: the one marked current, else the latest published."""
-    return (
+    """The edition the public site shows: the published one marked current.
+
+    When none is marked, the published edition with a published programme whose dates are
+    nearest to today (the one under way, else the one that ended or starts soonest; the later
+    of two as near), so that the site never opens on an edition with nothing to show; and
+    when no edition has a programme yet, the published edition nearest to today.
+    """
+    editions = list(
         Summit.objects.select_related("series")
         .filter(is_public=True)
-        .order_by("-is_current", "-start_date")
-        .first()
+        .annotate(has_programme=Exists(Forum.objects.filter(summit=OuterRef("pk"), is_public=True)))
+        .order_by("-is_current", "-start_date", "id")
     )
+    if not editions or editions[0].is_current:
+        return editions[0] if editions else None
+    today = timezone.localdate()
+
+    def distance(summit: Summit) -> int:
+        if summit.start_date <= today <= summit.end_date:
+            return 0
+        return min(abs((summit.start_date - today).days), abs((summit.end_date - today).days))
+
+    # Editions come newest first, and min() keeps the first of equals: the later one.
+    return min(editions, key=lambda summit: (not summit.has_programme, distance(summit)))
 
 
-def request_summit(request) -> Summit | None:
+def request_summit(request: HttpRequest) -> Summit | None:
     """``current_summit()``, looked up once per request however many parts ask for it."""
     if not hasattr(request, "_huiwu_summit"):
         request._huiwu_summit = current_summit()
@@ -76,7 +102,10 @@ def speakers(summit: Summit) -> QuerySet[Person]:
 
 
 def co_organisers(summit: Summit) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(forum_roles__forum__summit=summit).distinct()
+    """The institutions hosting or co-hosting the summit's published forums, each once."""
+    return Organisation.objects.filter(
+        forum_roles__forum__summit=summit, forum_roles__forum__is_public=True
+    ).distinct()
 
 
 def rooms(summit: Summit) -> QuerySet[Room]:
@@ -96,7 +125,8 @@ def programme_figures(summit: Summit) -> dict[str, int]:
     }
 
 
-def programme_countries(summit: Summit):
+def programme_countries(summit: Summit) -> set[str]:
+    """The countries of the summit's published speakers and institutions."""
     speaker_countries = speakers(summit).values_list("country", flat=True)
     organiser_countries = co_organisers(summit).values_list("country", flat=True)
     return set(speaker_countries) | set(organiser_countries)
@@ -210,12 +240,10 @@ def public_summit(slug: str | None = None) -> Summit | None:
     return public_summits().filter(slug=slug).first()
 
 
-def _day_range(summit: Summit, day):
+def _day_range(summit: Summit, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The first and the last moment (exclusive) of ``day`` in the summit's time zone."""
-    from datetime import datetime, time, timedelta
-
-    start = datetime.combine(day, time(), tzinfo=summit.tz)
-    return start, start + timedelta(days=1)
+    start = dt.datetime.combine(day, dt.time(), tzinfo=summit.tz)
+    return start, start + dt.timedelta(days=1)
 
 
 def find_forums(
@@ -223,7 +251,7 @@ def find_forums(
     *,
     track: str | None = None,
     kind: str | None = None,
-    day=None,
+    day: dt.date | None = None,
     organisation: int | None = None,
 ) -> QuerySet[Forum]:
     """The summit's published forums in time order, narrowed by track, kind, the day they
@@ -253,7 +281,7 @@ def forums_with_sessions(summit: Summit) -> QuerySet[Forum]:
 
 
 def find_sessions(
-    summit: Summit, *, forum: str | None = None, day=None, room: int | None = None
+    summit: Summit, *, forum: str | None = None, day: dt.date | None = None, room: int | None = None
 ) -> QuerySet[Session]:
     """The summit's published sessions in time order, narrowed by forum slug, day and room."""
     sessions = public_sessions(summit).select_related("forum__summit")
@@ -293,16 +321,13 @@ def public_organisations(summit: Summit) -> QuerySet[Organisation]:
         .order_by("forum__starts_at", "forum__id")
     )
     return (
-        Organisation.objects.filter(
-            forum_roles__forum__summit=summit, forum_roles__forum__is_public=True
-        )
-        .distinct()
+        co_organisers(summit)
         .prefetch_related(Prefetch("forum_roles", queryset=roles, to_attr="summit_forum_roles"))
         .order_by("short_name", "id")
     )
 
 
-def managed_forums(user) -> QuerySet[Forum]:
+def managed_forums(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Forum]:
     """The forums ``user`` manages: all of them for the secretariat; for a co-organiser, those
     that an institution it acts for hosts or co-hosts (the set form of ``can_manage_forum``)."""
     if is_organiser(user):
@@ -312,3 +337,12 @@ def managed_forums(user) -> QuerySet[Forum]:
         hosted = Forum.objects.filter(forum_organisers__organisation__memberships__user=user)
         return Forum.objects.filter(pk__in=hosted.values("pk"))
     return Forum.objects.none()
+
+
+def managed_speakers(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Person]:
+    """The people who speak in the forums ``user`` manages (``managed_forums``)."""
+    return Person.objects.filter(
+        pk__in=SessionSpeaker.objects.filter(
+            session__forum__in=managed_forums(user).values("pk")
+        ).values("person_id")
+    )

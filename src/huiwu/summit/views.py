@@ -21,12 +21,13 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language, npgettext
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from django_countries.fields import Country
 
 from huiwu.core import figures
 from huiwu.core.i18n import localized
 from huiwu.summit import calendar, selectors
-from huiwu.summit.models import Forum, ForumKind, Room, Summit, Track, Venue
+from huiwu.summit.models import Forum, ForumKind, Room, Summit, Track, Venue, VenueKind
 
 SPEAKERS_PER_PAGE = 48
 SEARCH_MAX_LENGTH = 100
@@ -100,6 +101,7 @@ def _figure_label(key: str, count: int) -> str:
     return labels[key]
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     summit = selectors.request_summit(request)
     context: dict = {"summit": summit}
@@ -146,6 +148,7 @@ class ForumFilters:
         return f"{self.path}?{encoded}" if encoded else self.path
 
 
+@require_safe
 def forum_list(request: HttpRequest) -> HttpResponse:
     summit = _summit(request)
     track = request.GET.get("track", "")
@@ -193,6 +196,7 @@ def forum_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def forum_detail(request: HttpRequest, slug: str) -> HttpResponse:
     summit = _summit(request)
     forum = get_object_or_404(selectors.public_forums(summit), slug=slug)
@@ -249,9 +253,11 @@ def _agenda_day(summit: Summit, day: dt.date, forums: list[Forum]) -> AgendaDay:
     layout.hours = [
         (top + dt.timedelta(hours=index), 2 + index * slots_per_hour) for index in range(hours)
     ]
+    # The main venue's halls first, the largest rooms leftmost, as printed programmes do.
+    venue_order = {kind: index for index, kind in enumerate(VenueKind.values)}
     rooms = sorted(
         {forum.room.pk: forum.room for forum in forums}.values(),
-        key=lambda room: (room.venue.slug, room.pk),
+        key=lambda room: (venue_order[room.venue.kind], room.venue.slug, -room.capacity, room.pk),
     )
     layout.rooms = rooms
     column = {room.pk: index + 2 for index, room in enumerate(rooms)}
@@ -269,6 +275,7 @@ def _agenda_day(summit: Summit, day: dt.date, forums: list[Forum]) -> AgendaDay:
     return layout
 
 
+@require_safe
 def agenda(request: HttpRequest) -> HttpResponse:
     summit = _summit(request)
     day = _chosen_day(request, summit)
@@ -303,7 +310,6 @@ def _ics_response(request, summit, sessions, filename, name=None) -> HttpRespons
         summit,
         sessions,
         language=language,
-        domain=request.get_host().split(":")[0] or "huiwu",
         url_for_forum=lambda forum: request.build_absolute_uri(
             reverse("summit:forum", kwargs={"slug": forum.slug})
         ),
@@ -314,6 +320,7 @@ def _ics_response(request, summit, sessions, filename, name=None) -> HttpRespons
     return response
 
 
+@require_safe
 def agenda_ics(request: HttpRequest) -> HttpResponse:
     summit = _summit(request)
     sessions = selectors.public_sessions(summit)
@@ -335,6 +342,7 @@ def agenda_ics(request: HttpRequest) -> HttpResponse:
     return _ics_response(request, summit, sessions, f"{summit.slug}.ics")
 
 
+@require_safe
 def forum_ics(request: HttpRequest, slug: str) -> HttpResponse:
     summit = _summit(request)
     forum = get_object_or_404(Forum, summit=summit, slug=slug, is_public=True)
@@ -344,6 +352,7 @@ def forum_ics(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def speaker_list(request: HttpRequest) -> HttpResponse:
     summit = _summit(request)
     text = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
@@ -371,6 +380,7 @@ def speaker_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def speaker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     summit = _summit(request)
     person = get_object_or_404(selectors.speakers(summit), pk=pk)
@@ -386,12 +396,14 @@ def _map_context() -> dict:
     return {"map_tiles_attribution": settings.MAP_TILES_ATTRIBUTION}
 
 
+@require_safe
 def venue_list(request: HttpRequest) -> HttpResponse:
     summit = _summit(request)
     context = {"summit": summit, "venues": selectors.venue_summaries(summit), **_map_context()}
     return _render(request, "summit/venue_list.html", context, summit=summit)
 
 
+@require_safe
 def venue_detail(request: HttpRequest, slug: str) -> HttpResponse:
     summit = _summit(request)
     venue = get_object_or_404(Venue, summit=summit, slug=slug)
@@ -405,6 +417,7 @@ def venue_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _render(request, "summit/venue_detail.html", context, summit=summit)
 
 
+@require_safe
 def venues_geojson(request: HttpRequest) -> JsonResponse:
     summit = _summit(request)
     return JsonResponse(
@@ -420,6 +433,7 @@ def _edition_status(edition: Summit, today: dt.date) -> str:
     return "ongoing"
 
 
+@require_safe
 def editions(request: HttpRequest) -> HttpResponse:
     summit = selectors.request_summit(request)
     today = timezone.localdate(timezone=summit.tz if summit else None)

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 
 from huiwu.core.i18n import localized
+from huiwu.core.models import Organisation
+from huiwu.summit.models import Forum, OrganiserRole
 
 register = template.Library()
 
@@ -177,10 +179,9 @@ def navigation(context) -> list[NavItem]:
 
 
 @register.filter
-def organisers(forum, role: str) -> list:
-    """The forum's institutions in ``role`` ("host" or "co_host"), in their order; reads the
-    prefetched ``forum_organisers``."""
-    return [fo.organisation for fo in forum.forum_organisers.all() if fo.role == role]
+def organisers(forum: Forum, role: str) -> list[Organisation]:
+    """The forum's institutions in ``role`` ("host" or "co_host"), in their order."""
+    return forum.hosts() if role == OrganiserRole.HOST else forum.co_hosts()
 
 
 @register.filter

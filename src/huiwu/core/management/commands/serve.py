@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
@@ -21,6 +22,8 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, no_worker, **options):
         import uvicorn
 
+        # An install without dev.py (pip install, a wheel) has the catalogues uncompiled.
+        call_command("compile_catalogues", verbosity=0)
         worker = None
         if not no_worker:
             worker = subprocess.Popen(

@@ -38,6 +38,14 @@
     return properties["name_" + language.split("-")[0]] || properties.name || "";
   }
 
+  // Leaflet writes a string tooltip as HTML; names are data that people typed, so they go in
+  // as text nodes, never as markup.
+  function textLabel(text) {
+    var label = document.createElement("span");
+    label.textContent = text;
+    return label;
+  }
+
   function drawBase(map, data, language) {
     L.geoJSON(data, {
       pane: "base",
@@ -46,7 +54,7 @@
       onEachFeature: function (feature, layer) {
         var name = baseName(feature, language);
         if (name && feature.properties.kind === "area") {
-          layer.bindTooltip(name, { permanent: true, direction: "center", className: "base-label" });
+          layer.bindTooltip(textLabel(name), { permanent: true, direction: "center", className: "base-label" });
         }
       },
     }).addTo(map);
@@ -65,7 +73,7 @@
       onEachFeature: function (feature, venueLayer) {
         var own = feature.properties.slug === highlight;
         if (own) highlighted = venueLayer;
-        venueLayer.bindTooltip(feature.properties.name, {
+        venueLayer.bindTooltip(textLabel(feature.properties.name), {
           permanent: own,
           direction: feature.geometry.type === "Point" ? "top" : "center",
           className: own ? "venue-label venue-label-own" : "venue-label",
