@@ -1,7 +1,11 @@
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from tests import factories
+
+# Tests create many accounts; the default hasher's deliberate slowness only costs time here.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ own app; with ``ninja`` in ``INSTALLED_APPS`` they are served by the platform, n
 from ninja import NinjaAPI
 
 from huiwu.core.api import register_error_handlers
+from huiwu.registration.api import router as registration_router
 from huiwu.summit.api import router as summit_router
 
 api = NinjaAPI(
@@ -24,3 +25,4 @@ api = NinjaAPI(
 )
 register_error_handlers(api)
 api.add_router("/", summit_router)
+api.add_router("/registrations", registration_router, tags=["Registrations"])

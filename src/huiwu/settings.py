@@ -58,7 +58,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
     "django_countries",
     "django_htmx",
@@ -68,6 +67,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "huiwu.core",
     "huiwu.summit",
+    "huiwu.registration",
     "huiwu.demo",
 ]
 
@@ -75,7 +75,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "huiwu.core.middleware.RejectNulMiddleware",
+    "huiwu.core.middleware.HuiwuLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -111,7 +112,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("HUIWU_DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # No persistent connections: under ASGI each request may run in another thread, and
+    # Django closes only its own thread's connection (Django's deployment docs).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 else:
     DATABASES = {
         "default": {
@@ -170,7 +173,9 @@ LOGIN_URL = "admin:login"
 # --- Languages ------------------------------------------------------------------------------
 # Chinese and English are required for every text people read; more languages can be added
 # here without a migration, since organisers' texts are stored per language (django-i18nfield).
-LANGUAGE_CODE = "zh-hans"
+# The language for browsers that ask for neither Chinese nor English: an international
+# audience reads English sooner than Chinese.
+LANGUAGE_CODE = "en"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 REQUIRED_LANGUAGES = ["zh-hans", "en"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -198,6 +203,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Set HUIWU_MAP_TILES to a tile URL template to draw tiles underneath.
 MAP_TILES_URL = os.environ.get("HUIWU_MAP_TILES", "")
 MAP_TILES_ATTRIBUTION = os.environ.get("HUIWU_MAP_TILES_ATTRIBUTION", "")
+# The address guests reach the platform at, for links in e-mails.
+SITE_URL = os.environ.get("HUIWU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # --- Mail -----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "HUIWU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -1,25 +1,24 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from huiwu.api import api
+from huiwu.core.api import api_not_found
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("i18n/setlang/", set_language, name="set_language"),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("register/", include("huiwu.registration.urls")),
+    path("secretariat/registrations/", include("huiwu.registration.secretariat_urls")),
     path("", include("huiwu.summit.urls")),
     prefix_default_language=True,
 )
 
+handler403 = "huiwu.core.views.permission_denied"
 handler404 = "huiwu.core.views.page_not_found"
 handler500 = "huiwu.core.views.server_error"
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -19,6 +19,15 @@ from huiwu.core.figures import summit_figures
 from huiwu.core.models import Membership, Organisation, Person
 from huiwu.demo import names
 from huiwu.demo.generator import DEMO_ACCOUNTS, generate
+from huiwu.registration.models import (
+    Delegation,
+    GuestCategory,
+    Registration,
+    SeatHold,
+    SeatRequest,
+)
+from huiwu.registration.services import seats_free
+from huiwu.registration.validators import validate_id_number
 from huiwu.summit.models import (
     Forum,
     ForumOrganiser,
@@ -89,6 +98,8 @@ def digest() -> str:
 
 
 def delete_demo() -> None:
+    # Guests first: their categories protect them from a cascade through the summit.
+    Registration.objects.all().delete()
     for model in (SessionSpeaker, Session, ForumOrganiser, Forum, Zone, Room, Venue, Summit):
         model.objects.all().delete()
     Series.objects.all().delete()
@@ -353,3 +364,139 @@ def test_latin_spelling_of_names_has_no_leftover_script():
     text = names.cyrillic_to_latin("Бат-Эрдэнэ Мөнхбат", "mn")
     assert text == "Bat-Erdene Munkhbat"
     assert re.fullmatch(r"[A-Za-z -]+", text)
+
+
+# --- Guests ---------------------------------------------------------------------------------------
+def guest_digest() -> str:
+    """The demo's guests and their seats as organisers see them, without ids and secrets."""
+    parts = [
+        [
+            *(r.name, r.name_latin, r.email, str(r.nationality), r.category.code, r.status),
+            *(r.participation, r.id_number, r.organisation_name, r.position, r.face_consent),
+            r.submitted_at.isoformat() if r.submitted_at else "",
+            r.delegation_id is not None,
+        ]
+        for r in Registration.objects.select_related("category").order_by("id")
+    ]
+    parts += [
+        (seat.registration.email, seat.forum.slug, seat.status, seat.hold_id is not None)
+        for seat in SeatRequest.objects.select_related("registration", "forum").order_by("id")
+    ]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+@pytest.mark.django_db
+def test_demo_guests_match_the_figures_of_the_issue(demo):
+    figures = summit_figures(demo["summit"])
+    assert Registration.objects.filter(summit=demo["summit"]).count() == 2000
+    assert figures["guests_on_site"] >= 1800
+    assert figures["guest_countries"] >= 130
+    assert 0 < figures["guests_online"] < 200
+    statuses = Counter(Registration.objects.values_list("status", flat=True))
+    assert statuses["approved"] >= 1850
+    assert all(statuses[s] > 0 for s in ("submitted", "info_requested", "rejected", "draft"))
+    assert "  guest categories … 7" in demo["output"].splitlines()
+
+
+@pytest.mark.django_db
+def test_demo_guest_categories_have_colours_rules_and_zones(demo):
+    categories = GuestCategory.objects.filter(summit=demo["summit"]).prefetch_related("zones")
+    assert [c.code for c in categories] == [
+        "government",
+        "international",
+        "business",
+        "academia",
+        "think-tank",
+        "media",
+        "staff",
+    ]
+    assert len({c.badge_colour for c in categories}) == 7
+    for category in categories:
+        category.full_clean()
+        assert category.zones.exists() and category.registrations.exists()
+        assert category.name.localize("zh-hans") != category.name.localize("en")
+    media = categories.get(code="media")
+    assert {z.kind for z in media.zones.all()} >= {"press_centre", "main_hall"}
+    assert "vip_lounge" not in {z.kind for z in media.zones.all()}
+
+
+@pytest.mark.django_db
+def test_demo_guests_hold_what_their_category_requires(demo):
+    fields = {
+        "organisation": "organisation_name",
+        "position": "position",
+        "phone": "phone",
+        "id_document": "id_number",
+    }
+    guests = Registration.objects.exclude(status="draft").select_related("category")
+    for guest in guests:
+        for required in guest.category.required_fields:
+            if required == "travel_dates":
+                assert guest.participation == "online" or guest.arrival_date, guest.email
+            else:
+                assert getattr(guest, fields[required]), (guest.email, required)
+        validate_id_number(guest.id_type, guest.id_number)
+        assert guest.face_consent is not None and guest.submitted_at is not None
+    for guest in guests.order_by("?")[:100]:
+        guest.full_clean()
+
+
+@pytest.mark.django_db
+def test_demo_guests_write_in_their_own_language(demo):
+    chinese = Registration.objects.filter(nationality="CN")
+    assert set(chinese.values_list("language", flat=True)) == {"zh-hans"}
+    assert set(chinese.values_list("id_type", flat=True)) == {"cn_id"}
+    assert set(
+        Registration.objects.filter(nationality="FR").values_list("language", flat=True)
+    ) == {"en"}
+
+
+@pytest.mark.django_db
+def test_demo_ministerial_delegations_are_led_by_the_ministers_of_the_programme(demo):
+    meeting = Forum.objects.get(summit=demo["summit"], kind="ministerial")
+    ministerial = Delegation.objects.filter(summit=demo["summit"], name__startswith="Delegation of")
+    assert ministerial.count() == 15
+    speakers = set(
+        Person.objects.filter(appearances__session__forum=meeting).values_list(
+            "name_latin", flat=True
+        )
+    )
+    for delegation in ministerial:
+        members = list(delegation.members.all())
+        assert 3 <= len(members) <= 6
+        assert {str(m.nationality) for m in members} == {str(delegation.country)}
+        assert any(m.name_latin in speakers for m in members), delegation.name
+        seats = SeatRequest.objects.filter(registration__in=members, forum=meeting)
+        assert set(seats.values_list("status", flat=True)) == {"confirmed"}
+
+
+@pytest.mark.django_db
+def test_demo_forums_are_never_over_capacity_and_some_have_waitlists(demo):
+    full = 0
+    for forum in Forum.objects.filter(summit=demo["summit"]).select_related("room"):
+        confirmed = SeatRequest.objects.filter(forum=forum, status="confirmed")
+        assert confirmed.count() <= forum.seats, forum.slug
+        for hold in SeatHold.objects.filter(forum=forum):
+            assert confirmed.filter(hold=hold).count() <= hold.seats
+        waiting = SeatRequest.objects.filter(forum=forum, status="waitlisted").exists()
+        # A waitlist only where no seat is free: otherwise the guests would have been promoted.
+        assert not waiting or seats_free(forum) == 0, forum.slug
+        full += waiting
+    assert full >= 3
+    alive = ["submitted", "info_requested", "approved"]
+    assert not SeatRequest.objects.exclude(registration__status__in=alive).exists()
+    assert not SeatRequest.objects.filter(registration__participation="online").exists()
+
+
+@pytest.mark.django_db
+def test_demo_guests_are_the_same_every_time_and_no_mail_is_sent(
+    demo, django_capture_on_commit_callbacks
+):
+    first = guest_digest()
+    delete_demo()
+    assert not Registration.objects.exists()
+    # E-mails to guests leave when a transaction commits: none may wait for that.
+    with django_capture_on_commit_callbacks() as callbacks:
+        generate()
+    assert callbacks == []
+    assert guest_digest() == first

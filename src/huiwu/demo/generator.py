@@ -804,5 +804,11 @@ def generate(stdout=None) -> Summit:
     Deterministic: the same data every run. Writes progress lines to ``stdout`` when given.
     Everything is written in one transaction, so a failure leaves the database empty.
     """
+    # Imported here: the guests module builds on this one's helpers.
+    from huiwu.demo.guests import register_guests
+
     with transaction.atomic():
-        return _DemoBuilder(stdout).build()
+        builder = _DemoBuilder(stdout)
+        summit = builder.build()
+        register_guests(summit, names=builder.names, say=builder.say)
+        return summit

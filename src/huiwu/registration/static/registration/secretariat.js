@@ -1,0 +1,74 @@
+// The secretariat's pages: choosing rows for a bulk decision (a box for the whole page,
+// shift-click for a range), saying when a reason is needed, and switching summits.
+// Listeners sit on the document, so rows that htmx swaps in work without binding again.
+(function () {
+  "use strict";
+
+  const NEEDS_REASON = new Set(["reject", "request_info"]);
+  let lastClicked = null;
+
+  function rowBoxes(form) {
+    return Array.from(form.querySelectorAll('input[type="checkbox"][name="ids"]'));
+  }
+
+  function refresh(form) {
+    if (!form) return;
+    const boxes = rowBoxes(form);
+    const chosen = boxes.filter((box) => box.checked).length;
+    const all = form.querySelector("[data-select-all]");
+    if (all) {
+      all.checked = chosen > 0 && chosen === boxes.length;
+      all.indeterminate = chosen > 0 && chosen < boxes.length;
+    }
+    const count = form.querySelector("[data-bulk-count]");
+    if (count) {
+      count.textContent = chosen
+        ? count.dataset.some.replace("%(count)s", chosen)
+        : count.dataset.none;
+    }
+    const action = form.querySelector("[data-bulk-action]");
+    const reason = form.querySelector("[data-bulk-reason]");
+    if (action && reason) {
+      const needed = NEEDS_REASON.has(action.value);
+      reason.required = needed;
+      reason.classList.toggle("is-required", needed && !reason.value.trim());
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement)) return;
+    const form = box.closest("[data-bulk-form]");
+    if (!form) return;
+    if (box.matches("[data-select-all]")) {
+      rowBoxes(form).forEach((other) => { other.checked = box.checked; });
+    } else if (box.name === "ids") {
+      const boxes = rowBoxes(form);
+      if (event.shiftKey && lastClicked && boxes.includes(lastClicked)) {
+        const [from, to] = [boxes.indexOf(lastClicked), boxes.indexOf(box)].sort((a, b) => a - b);
+        boxes.slice(from, to + 1).forEach((other) => { other.checked = box.checked; });
+      }
+      lastClicked = box;
+    }
+    refresh(form);
+  });
+
+  document.addEventListener("input", (event) => {
+    refresh(event.target.closest && event.target.closest("[data-bulk-form]"));
+  });
+
+  document.addEventListener("change", (event) => {
+    const target = event.target;
+    if (target.matches && target.matches("[data-autosubmit]")) {
+      target.form.submit();
+      return;
+    }
+    refresh(target.closest && target.closest("[data-bulk-form]"));
+  });
+
+  document.addEventListener("htmx:afterSwap", () => {
+    lastClicked = null;
+    document.querySelectorAll("[data-bulk-form]").forEach(refresh);
+  });
+  document.querySelectorAll("[data-bulk-form]").forEach(refresh);
+})();
