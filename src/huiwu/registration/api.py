@@ -47,7 +47,7 @@ from huiwu.summit.selectors import current_summit, managed_forums, public_summit
 router = Router(tags=["Registrations"])
 
 # The fields of ``RegistrationIn`` that are the guest's own, written by ``services.save_draft``.
-GUEST_INPUT = sorted(services.GUEST_FIELDS - {"photo"})
+GUEST_INPUT = sorted(set(services.GUEST_FIELDS) - {"photo"})
 
 
 # --- Creating -----------------------------------------------------------------------------------

@@ -80,24 +80,7 @@ class RegistrationForm(forms.ModelForm):
 
     class Meta:
         model = Registration
-        fields = [
-            "name",
-            "name_latin",
-            "nationality",
-            "email",
-            "phone",
-            "organisation_name",
-            "position",
-            "id_type",
-            "id_number",
-            "participation",
-            "arrival_date",
-            "departure_date",
-            "dietary",
-            "accessibility",
-            "language",
-            "photo",
-        ]
+        fields = list(services.GUEST_FIELDS)
         field_classes = {"photo": forms.FileField}
         widgets = {
             "participation": forms.RadioSelect,

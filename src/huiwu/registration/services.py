@@ -35,8 +35,9 @@ class RegistrationError(DomainError):
     """A guest's or organiser's request that breaks a rule of registration."""
 
 
-# Fields a guest may write; everything else (status, decision, badge) only services change.
-GUEST_FIELDS = {
+# Fields a guest may write, in the order the form asks for them; everything else (status,
+# decision, badge) only services change.
+GUEST_FIELDS = (
     "name",
     "name_latin",
     "nationality",
@@ -53,7 +54,7 @@ GUEST_FIELDS = {
     "accessibility",
     "language",
     "photo",
-}
+)
 EDITABLE = {Status.DRAFT, Status.INFO_REQUESTED}
 
 
@@ -156,7 +157,7 @@ def save_draft(
         raise RegistrationError(
             _("This registration can no longer be changed; please write to the secretariat.")
         )
-    unknown = set(data) - GUEST_FIELDS
+    unknown = set(data) - set(GUEST_FIELDS)
     if unknown:
         raise RegistrationError(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)})
     for field, value in data.items():
