@@ -87,3 +87,8 @@ class SeatRequestFactory(factory.django.DjangoModelFactory):
     )
     status = rm.SeatStatus.CONFIRMED
     confirmed_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+
+
+def wrong_key(key: str) -> str:
+    """A key one character off from ``key``, and never ``key`` itself."""
+    return key[:-1] + ("y" if key[-1] == "x" else "x")
