@@ -118,7 +118,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "huiwu.core.sqlite",
             "NAME": DATA_DIR / "huiwu.sqlite3",
             "OPTIONS": {
                 # Writers take the lock when the transaction starts, so that two requests never

@@ -39,7 +39,7 @@ def settings_with(tmp_path, **env) -> dict:
 
 def test_default_settings_are_embedded(tmp_path):
     assert settings_with(tmp_path) == {
-        "engine": "django.db.backends.sqlite3",
+        "engine": "huiwu.core.sqlite",
         "name": str(tmp_path / "huiwu.sqlite3"),
         "layer": "channels.layers.InMemoryChannelLayer",
         "cache": "django.core.cache.backends.locmem.LocMemCache",
