@@ -419,20 +419,29 @@ class InstitutionsFormSet(forms.BaseInlineFormSet):
                 raise forms.ValidationError(error.message) from error
 
 
+def _ordered_rows(formset, field: str) -> list[dict] | None:
+    """The cleaned rows of a valid formset that name ``field`` and are not deleted, by their
+    order (then their place on the page); ``None`` when the rows are unchanged."""
+    if not formset.has_changed():
+        return None
+    forms = (getattr(form, "cleaned_data", {}) for form in formset.forms)
+    rows = [
+        (data.get("order") or 0, index, data)
+        for index, data in enumerate(forms)
+        if data.get(field) and not data.get("DELETE")
+    ]
+    rows.sort(key=lambda row: row[:2])
+    return [data for *_place, data in rows]
+
+
 def institutions_in(formset) -> tuple[list, list] | None:
     """The hosts and co-hosts the rows of a valid formset name, each by its order; ``None``
     when the rows are unchanged."""
-    if not formset.has_changed():
+    rows = _ordered_rows(formset, "organisation")
+    if rows is None:
         return None
-    rows = []
-    for index, form in enumerate(formset.forms):
-        data = getattr(form, "cleaned_data", {})
-        if not data.get("organisation") or data.get("DELETE"):
-            continue
-        rows.append((data.get("order") or 0, index, data["role"], data["organisation"]))
-    rows.sort(key=lambda row: row[:2])
     return tuple(
-        [organisation for *_place, role, organisation in rows if role == wanted]
+        [row["organisation"] for row in rows if row["role"] == wanted]
         for wanted in (OrganiserRole.HOST, OrganiserRole.CO_HOST)
     )
 
@@ -612,16 +621,8 @@ class SessionSpeakerInline(ParentScopedInline, admin.TabularInline):
 def line_up_in(formset) -> list[tuple[Person, str]] | None:
     """The (person, role) pairs the speaker rows of a valid formset name, by their order;
     ``None`` when the rows are unchanged."""
-    if not formset.has_changed():
-        return None
-    rows = []
-    for index, form in enumerate(formset.forms):
-        data = getattr(form, "cleaned_data", {})
-        if not data.get("person") or data.get("DELETE"):
-            continue
-        rows.append((data.get("order") or 0, index, data["person"], data["role"]))
-    rows.sort(key=lambda row: row[:2])
-    return [(person, role) for *_place, person, role in rows]
+    rows = _ordered_rows(formset, "person")
+    return None if rows is None else [(row["person"], row["role"]) for row in rows]
 
 
 @admin.register(Session)
