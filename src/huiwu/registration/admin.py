@@ -390,13 +390,4 @@ class RegistrationAdmin(SecretariatAdmin):
             messages.SUCCESS,
         )
         if unchanged := len(registrations) - changed:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d registration could not change: its status does not allow it.",
-                    "%(count)d registrations could not change: their status does not allow it.",
-                    unchanged,
-                )
-                % {"count": unchanged},
-                messages.WARNING,
-            )
+            self.message_user(request, services.unchanged_message(unchanged), messages.WARNING)

@@ -404,15 +404,7 @@ def bulk_decide(request: HttpRequest) -> HttpResponse:
     }[action]
     messages.success(request, done % {"count": changed})
     if unchanged := len(chosen) - changed:
-        messages.warning(
-            request,
-            ngettext(
-                "%(count)d registration could not change: its status does not allow it.",
-                "%(count)d registrations could not change: their status does not allow it.",
-                unchanged,
-            )
-            % {"count": unchanged},
-        )
+        messages.warning(request, services.unchanged_message(unchanged))
     page = request.POST.get("page", "")
     suffix = f"&page={page}" if page.isdigit() else ""
     return redirect(f"{reverse('secretariat:queue')}?{filters.query()}{suffix}")

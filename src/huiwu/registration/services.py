@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from huiwu.core.services import DomainError, log_action
 from huiwu.registration import notifications
@@ -280,6 +281,15 @@ def withdraw(registration: Registration) -> Registration:
     _release_seats(registration, by=None)
     log_action(registration, "registration.withdrawn")
     return registration
+
+
+def unchanged_message(count: int) -> str:
+    """What to tell the organiser about the registrations a bulk decision left as they were."""
+    return ngettext(
+        "%(count)d registration could not change: its status does not allow it.",
+        "%(count)d registrations could not change: their status does not allow it.",
+        count,
+    ) % {"count": count}
 
 
 def bulk_decide(registrations, action: str, *, by, reason: str = "") -> int:
