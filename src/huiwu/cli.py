@@ -13,6 +13,10 @@ def main(argv: list[str] | None = None) -> None:
             os.environ["HUIWU_DATA_DIR"] = argv[index + 1]
         elif arg.startswith("--data-dir="):
             os.environ["HUIWU_DATA_DIR"] = arg.split("=", 1)[1]
+    if argv and not argv[0].startswith("-"):
+        # Commands are spelt with hyphens on the command line (`huiwu purge-biometrics`), as
+        # module names they have underscores.
+        argv[0] = argv[0].replace("-", "_")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huiwu.settings")
     from django.core.management import execute_from_command_line
 

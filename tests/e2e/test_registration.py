@@ -16,10 +16,9 @@ from huiwu.registration.models import Registration, SeatStatus, Status
 from tests import factories
 from tests.e2e.conftest import PHONE
 from tests.registration.factories import DelegationFactory, GuestCategoryFactory
+from tests.shared_data import FACES
 
 pytestmark = pytest.mark.e2e
-
-FACES = Path("/work/shared/data/faces")
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Badge PDFs: a valid PDF, one page per guest, the name readable, the QR code a valid token."""
 
 import io
-from pathlib import Path
 
 import pypdf
 import pypdfium2
@@ -14,10 +13,9 @@ from huiwu.registration import badges
 from huiwu.registration.badges_pdf import font_for, render_badges
 from huiwu.registration.models import Status
 from tests.registration.factories import GuestCategoryFactory, RegistrationFactory
+from tests.shared_data import FACES
 
 pytestmark = pytest.mark.django_db
-
-FACES = Path("/work/shared/data/faces")
 
 
 def decoded_qr_codes(pdf: bytes, page_index: int = 0) -> list[str]:

@@ -27,11 +27,11 @@ from tests.registration.factories import (
     RegistrationFactory,
     wrong_key,
 )
+from tests.shared_data import FACES
 
 pytestmark = pytest.mark.django_db
 
 LANGUAGES = ["zh-hans", "en"]
-FACES = Path("/work/shared/data/faces")
 PORTRAIT = FACES / "amy_adams" / "adams.jpg"
 
 
