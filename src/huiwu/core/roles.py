@@ -23,6 +23,9 @@ class Role(models.TextChoices):
     EXPERT = "expert", _("Expert")
     EXHIBITOR = "exhibitor", _("Exhibitor")
     GATE_DEVICE = "gate_device", _("Gate device")
+    GATE_STAFF = "gate_staff", _("Gate staff")
+    VOLUNTEER_OFFICE = "volunteer_office", _("Volunteer office")
+    AWARDS_OFFICE = "awards_office", _("Awards office")
     COMMAND_OPERATOR = "command_operator", _("Command operator")
 
 
@@ -88,6 +91,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.change_person",
     ],
 }
+
+
+def register_permissions(role: Role, permissions: list[str]) -> None:
+    """Let an app add the model permissions of its own models to a role (from ``ready``)."""
+    granted = ROLE_PERMISSIONS.setdefault(role, [])
+    granted.extend(name for name in permissions if name not in granted)
 
 
 def ensure_role_groups(**kwargs: Any) -> None:
