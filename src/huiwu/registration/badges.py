@@ -10,7 +10,12 @@ SALT = "huiwu.badge"
 
 
 class BadgeError(DomainError):
-    """A QR code that does not open the gates, and why."""
+    """A QR code that does not open the gates, and why: ``code`` is ``invalid``, ``revoked``
+    or ``not_approved``, for the gates to record."""
+
+    def __init__(self, message, *, code: str):
+        super().__init__(message)
+        self.code = code
 
 
 def badge_token(registration: Registration) -> str:
@@ -30,9 +35,11 @@ def registration_for_token(token: str) -> Registration:
             public_id=public_id
         )
     except (signing.BadSignature, ValueError, Registration.DoesNotExist):
-        raise BadgeError(_("This is not a valid badge of this summit.")) from None
+        raise BadgeError(_("This is not a valid badge of this summit."), code="invalid") from None
     if registration.badge_revoked or str(registration.badge_version) != version:
-        raise BadgeError(_("This badge has been revoked; the guest should see the help desk."))
+        raise BadgeError(
+            _("This badge has been revoked; the guest should see the help desk."), code="revoked"
+        )
     if registration.status != Status.APPROVED:
-        raise BadgeError(_("This guest's registration is not approved."))
+        raise BadgeError(_("This guest's registration is not approved."), code="not_approved")
     return registration

@@ -98,7 +98,7 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return lines
 
 
-def _fit(text: str, font: str, sizes: tuple[float, float], width: float, max_lines: int):
+def fit_text(text: str, font: str, sizes: tuple[float, float], width: float, max_lines: int):
     """The largest size from ``sizes`` (largest, smallest) at which ``text`` fits in
     ``max_lines`` lines, and those lines; at the smallest size the last line is cut short."""
     largest, smallest = sizes
@@ -132,7 +132,7 @@ def _text_block(
     font = font_for(text, bold=bold) if text else None
     if font is None:
         return top
-    size, lines = _fit(text, font, sizes, PAGE_WIDTH - 2 * MARGIN, max_lines)
+    size, lines = fit_text(text, font, sizes, PAGE_WIDTH - 2 * MARGIN, max_lines)
     canvas.setFillColor(colour)
     canvas.setFont(font, size)
     y = top

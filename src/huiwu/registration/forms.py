@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from PIL import Image
 
+from huiwu.checkin.services import FaceRefused, portrait_descriptor, unusable_portrait
 from huiwu.registration import services
 from huiwu.registration.models import OptionalField, Registration
 from huiwu.registration.validators import MAX_PHOTO_BYTES, MIN_PHOTO_SIDE, validate_portrait
@@ -172,6 +173,7 @@ class RegistrationForm(forms.ModelForm):
         if "face_consent" in cleaned:
             consent = cleaned["face_consent"]
             candidate.face_consent = consent if consent is not None else self.instance.face_consent
+        self._check_face(candidate)
         try:
             services.check_registration(candidate, complete=self.submitting)
         except ValidationError as error:
@@ -182,6 +184,24 @@ class RegistrationForm(forms.ModelForm):
                 for message in messages:
                     self.add_error(None if target == NON_FIELD_ERRORS else target, message)
         return cleaned
+
+    def _check_face(self, candidate: Registration) -> None:
+        """With face consent, the portrait (new, or the stored one when consent is newly
+        given) must show exactly one usable face; the message says what to change."""
+        if candidate.face_consent is not True or self.has_error("photo"):
+            return
+        upload = self.cleaned_data.get("photo")
+        problem = None
+        if upload:
+            try:
+                portrait_descriptor(upload.read())
+            except FaceRefused as refused:
+                problem = refused.message
+            upload.seek(0)
+        elif self.instance.face_consent is not True:
+            problem = unusable_portrait(self.instance)
+        if problem:
+            self.add_error("photo", problem)
 
     def _post_clean(self):
         # ``services.check_registration`` in ``clean`` has checked the model's rules; the

@@ -305,7 +305,7 @@ class Report:
         return [problem for row in self.rows for problem in row.problems]
 
 
-class _RowProblems:
+class RowProblems:
     def __init__(self, row: int):
         self.row = row
         self.items: list[Problem] = []
@@ -340,12 +340,12 @@ class _RowProblems:
 # --- Reading values ----------------------------------------------------------------------------
 
 
-def _text(values: dict, column: str) -> str:
+def cell_text(values: dict, column: str) -> str:
     value = values.get(column, "")
     return value.isoformat() if isinstance(value, dt.date) else str(value).strip()
 
 
-def _choice(value: str, choices, column: str, problems: _RowProblems) -> str:
+def choice(value: str, choices, column: str, problems: RowProblems) -> str:
     """The choice whose value, or whose label in any language, is ``value``."""
     wanted = value.strip().lower()
     for code, label in choices:
@@ -363,12 +363,12 @@ def _choice(value: str, choices, column: str, problems: _RowProblems) -> str:
     return ""
 
 
-def _language(value: str, problems: _RowProblems) -> str:
+def _language(value: str, problems: RowProblems) -> str:
     code = LANGUAGE_ALIASES.get(value.strip().lower(), value.strip().lower())
-    return _choice(code, settings.LANGUAGES, "language", problems)
+    return choice(code, settings.LANGUAGES, "language", problems)
 
 
-def _country(value: str, problems: _RowProblems) -> str:
+def _country(value: str, problems: RowProblems) -> str:
     code = countries.alpha2(value)
     if not code:
         for language, _name in settings.LANGUAGES:
@@ -384,7 +384,7 @@ def _country(value: str, problems: _RowProblems) -> str:
     return code
 
 
-def _date(values: dict, column: str, problems: _RowProblems) -> dt.date | None:
+def _date(values: dict, column: str, problems: RowProblems) -> dt.date | None:
     value = values.get(column, "")
     if isinstance(value, dt.date):
         return value
@@ -400,7 +400,7 @@ def _date(values: dict, column: str, problems: _RowProblems) -> dt.date | None:
 
 
 def _category(
-    summit: Summit, code: str, default: GuestCategory | None, problems: _RowProblems
+    summit: Summit, code: str, default: GuestCategory | None, problems: RowProblems
 ) -> GuestCategory | None:
     if not code:
         if default is None:
@@ -417,7 +417,7 @@ def _category(
     return category
 
 
-def _forums(summit: Summit, text: str, column: str, problems: _RowProblems) -> list[Forum]:
+def _forums(summit: Summit, text: str, column: str, problems: RowProblems) -> list[Forum]:
     # Commas, semicolons or spaces, Western or Chinese (full-width comma and semicolon, 、).
     slugs = [slug for slug in re.split(r"[\s,;\uff0c\uff1b\u3001]+", text) if slug]
     forums = {forum.slug: forum for forum in Forum.objects.filter(summit=summit, slug__in=slugs)}
@@ -442,30 +442,30 @@ def _registered(summit: Summit, email: str) -> Registration | None:
 # --- Registrations -----------------------------------------------------------------------------
 
 
-def _registration_data(values: dict, problems: _RowProblems) -> dict:
+def _registration_data(values: dict, problems: RowProblems) -> dict:
     """The guest fields of a row, each one read and checked for its kind."""
     data = {
-        "email": _text(values, "email"),
-        "name": _text(values, "name"),
-        "name_latin": _text(values, "name_latin") or _text(values, "name"),
-        "organisation_name": _text(values, "organisation"),
-        "position": _text(values, "position"),
-        "phone": _text(values, "phone"),
-        "id_number": _text(values, "id_number"),
-        "dietary": _text(values, "dietary"),
-        "accessibility": _text(values, "accessibility"),
+        "email": cell_text(values, "email"),
+        "name": cell_text(values, "name"),
+        "name_latin": cell_text(values, "name_latin") or cell_text(values, "name"),
+        "organisation_name": cell_text(values, "organisation"),
+        "position": cell_text(values, "position"),
+        "phone": cell_text(values, "phone"),
+        "id_number": cell_text(values, "id_number"),
+        "dietary": cell_text(values, "dietary"),
+        "accessibility": cell_text(values, "accessibility"),
         "arrival_date": _date(values, "arrival_date", problems),
         "departure_date": _date(values, "departure_date", problems),
     }
-    if nationality := _text(values, "nationality"):
+    if nationality := cell_text(values, "nationality"):
         data["nationality"] = _country(nationality, problems)
-    if id_type := _text(values, "id_type"):
-        data["id_type"] = _choice(id_type, IdType.choices, "id_type", problems)
-    if participation := _text(values, "participation"):
-        data["participation"] = _choice(
+    if id_type := cell_text(values, "id_type"):
+        data["id_type"] = choice(id_type, IdType.choices, "id_type", problems)
+    if participation := cell_text(values, "participation"):
+        data["participation"] = choice(
             participation, Participation.choices, "participation", problems
         )
-    if language := _text(values, "language"):
+    if language := cell_text(values, "language"):
         data["language"] = _language(language, problems)
     else:
         data["language"] = "zh-hans" if data.get("nationality") in CHINESE_READERS else "en"
@@ -481,9 +481,9 @@ def _import_row(
     default_category: GuestCategory | None,
     source: str,
 ) -> RowReport:
-    problems = _RowProblems(number)
-    email = _text(values, "email")
-    name = _text(values, "name") or _text(values, "name_latin")
+    problems = RowProblems(number)
+    email = cell_text(values, "email")
+    name = cell_text(values, "name") or cell_text(values, "name_latin")
     if email and (existing := _registered(summit, email)) is not None:
         return RowReport(
             number,
@@ -493,10 +493,10 @@ def _import_row(
             note=_("Already registered (%(status)s); left as it is.")
             % {"status": existing.get_status_display()},
         )
-    category = _category(summit, _text(values, "category"), default_category, problems)
+    category = _category(summit, cell_text(values, "category"), default_category, problems)
     data = _registration_data(values, problems)
-    forum_column = "forums" if _text(values, "forums") else "forum"
-    forums = _forums(summit, _text(values, forum_column), forum_column, problems)
+    forum_column = "forums" if cell_text(values, "forums") else "forum"
+    forums = _forums(summit, cell_text(values, forum_column), forum_column, problems)
     if category is None:
         return RowReport(number, email, name, REFUSED, problems.items)
     try:
@@ -584,9 +584,9 @@ def _invite_row(
     default_category: GuestCategory | None,
     default_language: str,
 ) -> RowReport:
-    problems = _RowProblems(number)
-    email = _text(values, "email")
-    name = _text(values, "name")
+    problems = RowProblems(number)
+    email = cell_text(values, "email")
+    name = cell_text(values, "name")
     if not email:
         problems.add("email", _("Give the guest's e-mail address."))
     elif _registered(summit, email) is not None:
@@ -595,11 +595,11 @@ def _invite_row(
         return RowReport(
             number, email, name, EXISTS, note=_("Already invited; the invitation is unused.")
         )
-    category = _category(summit, _text(values, "category"), default_category, problems)
-    language = _text(values, "language")
+    category = _category(summit, cell_text(values, "category"), default_category, problems)
+    language = cell_text(values, "language")
     language = _language(language, problems) if language else default_language
-    forum_column = "forum" if _text(values, "forum") else "forums"
-    if slug := _text(values, forum_column):
+    forum_column = "forum" if cell_text(values, "forum") else "forums"
+    if slug := cell_text(values, forum_column):
         chosen = _forums(summit, slug, forum_column, problems)
         forum = chosen[0] if chosen else None
     if not can_invite_to_forum(by, forum):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from huiwu.checkin.services import unusable_portrait
 from huiwu.core.i18n import localized
 from huiwu.registration import selectors, services
 from huiwu.registration.badges import badge_token
@@ -415,6 +416,8 @@ def consent(request: HttpRequest, access_key: str) -> HttpResponse:
     answer = consent_value(request.POST.get("face_consent"))
     if answer is None:
         messages.error(request, _("Please choose whether you agree to face check-in."))
+    elif answer and (refusal := unusable_portrait(registration)):
+        messages.error(request, refusal)
     else:
         services.set_face_consent(registration, answer)
         if answer:
@@ -427,7 +430,8 @@ def consent(request: HttpRequest, access_key: str) -> HttpResponse:
     return redirect(f"{reverse('registration:guest', args=[access_key])}#face-check-in")
 
 
-def _photo_response(registration: Registration) -> FileResponse:
+def photo_response(registration: Registration) -> FileResponse:
+    """The guest's portrait, never cached on disk (also the gates' photo link)."""
     if not registration.photo:
         raise Http404(_("There is no photo."))
     extension = registration.photo.name.rsplit(".", 1)[-1].lower()
@@ -442,7 +446,7 @@ def _photo_response(registration: Registration) -> FileResponse:
 
 
 def photo(request: HttpRequest, access_key: str) -> FileResponse:
-    return _photo_response(_registration(access_key))
+    return photo_response(_registration(access_key))
 
 
 def _approved(access_key: str) -> Registration:

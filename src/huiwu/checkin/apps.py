@@ -1,0 +1,33 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CheckinConfig(AppConfig):
+    name = "huiwu.checkin"
+    label = "checkin"
+    verbose_name = _("Gate check-in")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from huiwu.checkin import receivers, selectors
+        from huiwu.core import figures
+        from huiwu.core.roles import Role, register_permissions
+        from huiwu.registration.models import Registration
+
+        register_permissions(
+            Role.ORGANISER,
+            [
+                "checkin.add_gatedevice",
+                "checkin.change_gatedevice",
+                "checkin.view_gatedevice",
+                "checkin.view_scanevent",
+            ],
+        )
+        register_permissions(Role.GATE_STAFF, ["checkin.view_scanevent"])
+        figures.register(selectors.checkin_figures)
+        post_save.connect(
+            receivers.follow_registration,
+            sender=Registration,
+            dispatch_uid="checkin.follow_registration",
+        )

@@ -1,0 +1,284 @@
+"""Scans by QR badge: the gates' rules per zone, idempotency, presence and exits."""
+
+import datetime as dt
+
+import pytest
+
+from huiwu.checkin import access, messages, services
+from huiwu.checkin.models import Decision, Direction, Method, Presence, ScanEvent
+from huiwu.core.models import ActionLog
+from huiwu.registration import services as registration_services
+from huiwu.registration.badges import badge_token
+from huiwu.registration.models import SeatStatus, Status
+from tests import factories
+from tests.checkin.factories import make_site, moment
+from tests.registration.factories import GuestCategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def qr(device, guest, key="k1", when=None, **extra):
+    token = guest if isinstance(guest, str) else badge_token(guest)
+    return services.scan(
+        device, idempotency_key=key, captured_at=when or moment(), qr_token=token, **extra
+    )
+
+
+def test_an_approved_guest_is_admitted_once_and_counted_inside(site):
+    guest = site.guest()
+    gate, _token = site.gate()
+
+    result = qr(gate, guest)
+
+    assert (result.decision, result.reason, result.replayed) == (Decision.ADMIT, None, False)
+    assert result.message == "Welcome."
+    event = ScanEvent.objects.get()
+    assert (event.registration, event.method, event.moved, event.zone) == (
+        guest,
+        Method.QR,
+        True,
+        site.main_hall,
+    )
+    assert list(Presence.objects.values_list("registration", "inside")) == [(guest.pk, True)]
+
+
+def test_a_retry_with_the_same_key_gets_the_first_answer_and_records_nothing_new(site):
+    guest = site.guest()
+    gate, _token = site.gate()
+    first = qr(gate, guest)
+
+    again = qr(gate, guest)
+
+    assert again.replayed is True
+    assert (again.event.pk, again.decision) == (first.event.pk, Decision.ADMIT)
+    assert ScanEvent.objects.count() == 1
+
+
+def test_a_reused_key_with_other_content_is_refused_and_changes_nothing(site):
+    guest, other = site.guest(), site.guest()
+    gate, _token = site.gate()
+    qr(gate, guest)
+
+    with pytest.raises(services.ReplayConflict) as refused:
+        qr(gate, other)
+
+    assert refused.value.field == "idempotency_key"
+    assert ScanEvent.objects.count() == 1
+    assert not Presence.objects.filter(registration=other).exists()
+    with pytest.raises(services.ReplayConflict):
+        qr(gate, guest, when=moment(1))
+
+
+def test_keys_are_per_device(site):
+    guest = site.guest()
+    (first, _t1), (second, _t2) = site.gate(), site.gate(direction=Direction.OUT)
+
+    qr(first, guest)
+    left = qr(second, guest, when=moment(5))
+
+    assert (left.decision, left.replayed) == (Decision.ADMIT, False)
+    assert ScanEvent.objects.count() == 2
+
+
+def test_a_guest_inside_is_refused_at_another_entry_until_leaving(site):
+    guest = site.guest()
+    (entry, _t1), (other_entry, _t2) = site.gate(), site.gate()
+    (exit_gate, _t3) = site.gate(direction=Direction.OUT)
+    qr(entry, guest)
+
+    again = qr(other_entry, guest, when=moment(1))
+    assert (again.decision, again.reason) == (Decision.DENY, messages.ALREADY_INSIDE)
+
+    left = qr(exit_gate, guest, when=moment(2))
+    assert (left.decision, left.reason, left.event.moved) == (Decision.ADMIT, None, True)
+    back = qr(other_entry, guest, key="k2", when=moment(3))
+    assert back.decision == Decision.ADMIT
+    assert Presence.objects.get(registration=guest).inside is True
+
+
+def test_leaving_without_a_recorded_entry_is_let_through_without_changing_the_count(site):
+    guest = site.guest()
+    exit_gate, _token = site.gate(direction=Direction.OUT)
+
+    result = qr(exit_gate, guest)
+
+    assert (result.decision, result.reason, result.event.moved) == (
+        Decision.ADMIT,
+        messages.NOT_INSIDE,
+        False,
+    )
+    assert result.message == "Goodbye."
+    assert not Presence.objects.filter(inside=True).exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            lambda guest: guest.__class__.objects.filter(pk=guest.pk).update(status="submitted"),
+            messages.NOT_APPROVED,
+        ),
+        (
+            lambda guest: registration_services.revoke_badge(guest, by=None, reason="lost"),
+            messages.REVOKED,
+        ),
+    ],
+    ids=["not-approved", "revoked"],
+)
+def test_a_badge_that_no_longer_holds_is_refused_with_the_reason(site, change, reason):
+    guest = site.guest()
+    token = badge_token(guest)
+    gate, _token = site.gate()
+    change(guest)
+
+    result = qr(gate, token)
+
+    assert (result.decision, result.reason, result.registration) == (Decision.DENY, reason, None)
+    assert not Presence.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "not-a-badge", "abc.1:forgedsignature", "x" * 500],
+    ids=["empty-after-strip", "garbage", "forged", "long"],
+)
+def test_a_forged_badge_is_refused(site, token):
+    gate, _token = site.gate()
+    if not token:
+        with pytest.raises(services.CheckinError):
+            qr(gate, "   ")
+        assert not ScanEvent.objects.exists()
+        return
+    result = qr(gate, token)
+    assert (result.decision, result.reason) == (Decision.DENY, messages.INVALID_BADGE)
+    assert result.message == "This is not a valid badge of this summit."
+
+
+def test_a_badge_of_another_summit_is_not_valid_here(site):
+    elsewhere = make_site(factories.SummitFactory())
+    gate, _token = site.gate()
+
+    result = qr(gate, elsewhere.guest())
+
+    assert (result.decision, result.reason) == (Decision.DENY, messages.INVALID_BADGE)
+
+
+def test_a_category_without_the_zone_is_refused_at_its_gates(site):
+    gate, _token = site.gate(site.vip_lounge)
+
+    result = qr(gate, site.guest())
+
+    assert (result.decision, result.reason) == (Decision.DENY, messages.WRONG_ZONE)
+
+
+@pytest.mark.parametrize(
+    ("seat", "minutes", "reason"),
+    [
+        (SeatStatus.CONFIRMED, 0, None),
+        (SeatStatus.CONFIRMED, -85, None),  # 8:35, doors open half an hour before 9:00
+        (SeatStatus.CONFIRMED, -95, messages.NO_SEAT),  # 8:25, doors still closed
+        (SeatStatus.CONFIRMED, 125, messages.NO_SEAT),  # 12:05, the forum is over
+        (SeatStatus.WAITLISTED, 0, messages.NO_SEAT),
+        (SeatStatus.CANCELLED, 0, messages.NO_SEAT),
+        (None, 0, messages.NO_SEAT),
+    ],
+)
+def test_a_forum_room_admits_confirmed_seat_holders_during_the_forum(site, seat, minutes, reason):
+    guest = site.guest()
+    if seat is not None:
+        site.seat(guest, seat)
+    gate, _token = site.gate(site.forum_room)
+
+    result = qr(gate, guest, when=moment(minutes))
+
+    assert result.reason == reason
+    assert result.decision == (Decision.ADMIT if reason is None else Decision.DENY)
+
+
+def test_the_list_of_admissible_guests_agrees_with_the_refusals(site):
+    """``admissible`` (for 1:N searches and offline lists) and ``refusal`` (one guest) are two
+    readings of the same rules."""
+    other_category = GuestCategoryFactory(summit=site.summit, code="press")
+    guests = [
+        site.guest(),
+        site.guest(status=Status.SUBMITTED),
+        site.guest(badge_revoked=True),
+        site.guest(category=other_category),
+        site.guest(),
+        site.guest(),
+    ]
+    site.seat(guests[4])
+    site.seat(guests[5], SeatStatus.WAITLISTED)
+    site.seat(guests[1])
+    for zone in (site.main_hall, site.forum_room, site.vip_lounge):
+        for when in (moment(), moment(-120), moment(180)):
+            listed = set(access.admissible(zone, when).values_list("pk", flat=True))
+            allowed = {g.pk for g in guests if access.refusal(g, zone, when) is None}
+            assert listed == allowed, (zone.kind, when)
+    assert set(access.admissible(site.forum_room, moment()).values_list("pk", flat=True)) == {
+        guests[4].pk
+    }
+
+
+def test_a_capture_time_in_the_future_is_refused_and_records_nothing(site):
+    gate, _token = site.gate()
+    future = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+
+    with pytest.raises(services.CheckinError) as refused:
+        qr(gate, site.guest(), when=future)
+
+    assert refused.value.field == "captured_at"
+    assert not ScanEvent.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["", " ", "k" * 101, "line\nbreak"])
+def test_a_bad_idempotency_key_is_refused(site, key):
+    gate, _token = site.gate()
+    with pytest.raises(services.CheckinError) as refused:
+        qr(gate, site.guest(), key=key)
+    assert refused.value.field == "idempotency_key"
+    assert not ScanEvent.objects.exists()
+
+
+def test_a_scan_with_nothing_to_decide_on_is_refused(site):
+    gate, _token = site.gate()
+    with pytest.raises(services.CheckinError):
+        services.scan(gate, idempotency_key="k", captured_at=moment())
+    assert not ScanEvent.objects.exists()
+
+
+# --- Manual lane ------------------------------------------------------------------------------
+def test_gate_staff_check_a_guest_in_by_hand_with_the_gates_rules_and_an_audit_entry(site):
+    staff = factories.UserFactory(roles=["gate_staff"])
+    guest = site.guest()
+
+    result = services.manual_checkin(staff, guest, site.main_hall, Direction.IN)
+    again = services.manual_checkin(staff, guest, site.main_hall, Direction.IN)
+
+    assert (result.decision, result.event.method, result.event.staff) == (
+        Decision.ADMIT,
+        Method.MANUAL,
+        staff,
+    )
+    assert (again.decision, again.reason) == (Decision.DENY, messages.ALREADY_INSIDE)
+    logged = ActionLog.objects.filter(action="checkin.manual", actor=staff)
+    assert [entry.data["decision"] for entry in logged.order_by("pk")] == ["admit", "deny"]
+
+
+def test_only_gate_staff_and_the_secretariat_check_in_by_hand(site, organiser):
+    guest = site.guest()
+    for user in (factories.UserFactory(roles=["volunteer"]), factories.UserFactory()):
+        with pytest.raises(services.NotAllowed):
+            services.manual_checkin(user, guest, site.main_hall, Direction.IN)
+    assert not ScanEvent.objects.exists()
+    assert services.manual_checkin(organiser, guest, site.main_hall, "in").decision == "admit"
+
+
+def test_the_manual_lane_refuses_a_guest_of_another_summit(site):
+    staff = factories.UserFactory(roles=["gate_staff"])
+    stranger = make_site(factories.SummitFactory()).guest()
+    with pytest.raises(services.CheckinError):
+        services.manual_checkin(staff, stranger, site.main_hall, Direction.IN)
+    with pytest.raises(services.CheckinError):
+        services.manual_checkin(staff, site.guest(), site.main_hall, "sideways")
+    assert not ScanEvent.objects.exists()
