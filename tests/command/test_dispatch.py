@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from huiwu.command.dispatch import PositionIndex, WalkingNetwork, haversine_m
+from huiwu.command.dispatch import PositionIndex, WalkingNetwork
+from huiwu.volunteers.geo import haversine_m
 
 NOW = 1_732_000_000.0
 BASE_MAP = Path(__file__).parents[2] / "src/huiwu/summit/static/summit/wuzhen-base.geojson"
@@ -30,11 +31,6 @@ def u_network() -> WalkingNetwork:
 def index(rows, busy=None) -> PositionIndex:
     keys, lats, lons, seen, skills = zip(*rows, strict=True)
     return PositionIndex(keys, lats, lons, seen, skills, busy=busy)
-
-
-def test_haversine_matches_a_known_distance():
-    # One degree of latitude is about 111.2 km everywhere.
-    assert haversine_m(30, 120, 31, 120) == pytest.approx(111_195, rel=1e-3)
 
 
 def test_straight_line_without_a_network_orders_by_distance():

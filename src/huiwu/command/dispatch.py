@@ -24,7 +24,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
-EARTH_RADIUS_M = 6_371_008.8
+from huiwu.volunteers.geo import EARTH_RADIUS_M, haversine_m
+
 # Beyond this distance from every path, the network says nothing useful about a walk.
 MAX_ACCESS_M = 250.0
 # Path vertices closer than this are one junction (maps draw shared ends a little apart).
@@ -38,18 +39,6 @@ class Suggestion:
     distance_m: float
     method: str  # "walking" (over the path network) or "straight" (great circle)
     age_seconds: float
-
-
-def haversine_m(lat1, lon1, lat2, lon2):
-    """Great-circle distance in metres; works on scalars and numpy arrays alike."""
-    lat1, lon1, lat2, lon2 = (
-        np.radians(np.asarray(v, dtype=float)) for v in (lat1, lon1, lat2, lon2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 class WalkingNetwork:

@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class VolunteersConfig(AppConfig):
+    name = "huiwu.volunteers"
+    label = "volunteers"
+    verbose_name = _("Volunteers")
+
+    def ready(self) -> None:
+        from huiwu.core import figures
+        from huiwu.core.roles import Role, register_permissions
+        from huiwu.volunteers import selectors
+        from huiwu.volunteers.rules import MODELS
+
+        figures.register(selectors.volunteer_figures)
+        register_permissions(
+            Role.VOLUNTEER_OFFICE,
+            [
+                f"volunteers.{action}_{model}"
+                for model in MODELS
+                for action in ("add", "change", "delete", "view")
+            ],
+        )
+        register_permissions(
+            Role.COMMAND_OPERATOR,
+            ["volunteers.view_positionping", "volunteers.view_dutyrecord"],
+        )
