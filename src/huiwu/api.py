@@ -6,9 +6,12 @@ own app; with ``ninja`` in ``INSTALLED_APPS`` they are served by the platform, n
 
 from ninja import NinjaAPI
 
+from huiwu.awards.api import router as awards_router
+from huiwu.checkin.api import router as checkin_router
 from huiwu.core.api import register_error_handlers
 from huiwu.registration.api import router as registration_router
 from huiwu.summit.api import router as summit_router
+from huiwu.volunteers.api import router as volunteers_router
 
 api = NinjaAPI(
     title="Huiwu API",
@@ -26,3 +29,6 @@ api = NinjaAPI(
 register_error_handlers(api)
 api.add_router("/", summit_router)
 api.add_router("/registrations", registration_router, tags=["Registrations"])
+api.add_router("/checkin", checkin_router, tags=["Check-in"])
+api.add_router("/volunteers", volunteers_router, tags=["Volunteers"])
+api.add_router("/awards", awards_router, tags=["Awards"])

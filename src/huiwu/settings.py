@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "huiwu.core",
     "huiwu.summit",
     "huiwu.registration",
+    "huiwu.checkin",
+    "huiwu.volunteers",
+    "huiwu.awards",
     "huiwu.demo",
 ]
 
@@ -211,6 +214,30 @@ EMAIL_BACKEND = os.environ.get(
     "HUIWU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("HUIWU_FROM_EMAIL", "secretariat@huiwu.localhost")
+
+# --- Face check-in -------------------------------------------------------------------------
+# "arcface" (the 512-d ONNX model that `dev.py` fetches into ./models) or "dlib" (dlib's own
+# 128-d descriptor). Where the ONNX model is absent, check-in falls back to dlib with a warning.
+FACE_ENGINE = os.environ.get("HUIWU_FACE_ENGINE", "arcface")
+FACE_MODEL_PATH = Path(
+    os.environ.get("HUIWU_FACE_MODEL", BASE_DIR.parent.parent / "models" / "fr_feature.onnx")
+)
+
+
+# --- Volunteers ----------------------------------------------------------------------------
+def _env_number(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+# How often the phone page sends a position while on duty, and how long positions are kept.
+VOLUNTEER_PING_SECONDS = int(_env_number("HUIWU_VOLUNTEER_PING_SECONDS", 30))
+VOLUNTEER_POSITION_RETENTION_DAYS = int(_env_number("HUIWU_VOLUNTEER_RETENTION_DAYS", 30))
+# A volunteer not signed in this long after the shift starts is a no-show; sign-in opens this
+# long before the shift (Burning Man's Rangers: 2 h).
+VOLUNTEER_NO_SHOW_GRACE_MINUTES = int(_env_number("HUIWU_VOLUNTEER_NO_SHOW_MINUTES", 15))
+VOLUNTEER_EARLY_SIGN_IN_HOURS = _env_number("HUIWU_VOLUNTEER_EARLY_SIGN_IN_HOURS", 2)
+VOLUNTEER_MAX_HOURS_PER_DAY = _env_number("HUIWU_VOLUNTEER_MAX_HOURS_PER_DAY", 8)
+VOLUNTEER_MIN_REST_HOURS = _env_number("HUIWU_VOLUNTEER_MIN_REST_HOURS", 1)
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 100

@@ -15,6 +15,9 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("register/", include("huiwu.registration.urls")),
     path("secretariat/registrations/", include("huiwu.registration.secretariat_urls")),
+    path("checkin/", include("huiwu.checkin.urls")),
+    path("volunteers/", include("huiwu.volunteers.urls")),
+    path("awards/", include("huiwu.awards.urls")),
     path("", include("huiwu.summit.urls")),
     prefix_default_language=True,
 )

@@ -28,6 +28,23 @@ PATHS = {
     "/api/v1/organisations/{organisation_id}",
     "/api/v1/registrations",
     "/api/v1/registrations/{public_id}",
+    "/api/v1/checkin/scan",
+    "/api/v1/checkin/device",
+    "/api/v1/checkin/offline-list",
+    "/api/v1/checkin/sync",
+    "/api/v1/checkin/guest-photo/{token}",
+    "/api/v1/volunteers/me/shifts",
+    "/api/v1/volunteers/me/trajectory",
+    "/api/v1/volunteers/positions",
+    "/api/v1/volunteers/positions/current",
+    "/api/v1/volunteers/roster",
+    "/api/v1/volunteers/sign-in",
+    "/api/v1/volunteers/sign-out",
+    "/api/v1/volunteers/volunteers/{volunteer}/trajectory",
+    "/api/v1/awards/programmes",
+    "/api/v1/awards/programmes/{slug}",
+    "/api/v1/awards/programmes/{slug}/figures",
+    "/api/v1/awards/programmes/{slug}/results",
 }
 
 
@@ -64,6 +81,9 @@ def test_openapi_document_lists_every_path_with_tags():
         "Venues",
         "Institutions",
         "Registrations",
+        "Check-in",
+        "Volunteers",
+        "Awards",
     }
     assert sorted(
         (method, path)
@@ -71,11 +91,23 @@ def test_openapi_document_lists_every_path_with_tags():
         for method, op in methods.items()
         if op.get("security")
     ) == [
+        ("get", "/api/v1/checkin/device"),
+        ("get", "/api/v1/checkin/offline-list"),
         ("get", "/api/v1/registrations"),
+        ("get", "/api/v1/volunteers/me/shifts"),
+        ("get", "/api/v1/volunteers/me/trajectory"),
+        ("get", "/api/v1/volunteers/positions/current"),
+        ("get", "/api/v1/volunteers/roster"),
+        ("get", "/api/v1/volunteers/volunteers/{volunteer}/trajectory"),
         ("patch", "/api/v1/forums/{slug}"),
         ("patch", "/api/v1/sessions/{session_id}"),
+        ("post", "/api/v1/checkin/scan"),
+        ("post", "/api/v1/checkin/sync"),
         ("post", "/api/v1/forums"),
         ("post", "/api/v1/sessions"),
+        ("post", "/api/v1/volunteers/positions"),
+        ("post", "/api/v1/volunteers/sign-in"),
+        ("post", "/api/v1/volunteers/sign-out"),
     ]
     # Every shape of ours says what it is; ninja names its page wrappers itself.
     assert [

@@ -15,10 +15,11 @@ from django.db import transaction
 from django.db.models import Count
 
 import huiwu.summit
+from huiwu.awards.models import Programme
 from huiwu.core.figures import summit_figures
 from huiwu.core.models import Membership, Organisation, Person
 from huiwu.demo import names
-from huiwu.demo.generator import DEMO_ACCOUNTS, generate
+from huiwu.demo.generator import DEMO_ACCOUNTS, demo_accounts, generate
 from huiwu.registration.models import (
     Delegation,
     GuestCategory,
@@ -39,6 +40,7 @@ from huiwu.summit.models import (
     Venue,
     Zone,
 )
+from huiwu.volunteers.models import Application, Post, University
 
 BASE_MAP = Path(huiwu.summit.__file__).parent / "static" / "summit" / "wuzhen-base.geojson"
 # Scripts a speaker's own name is written in, by country.
@@ -100,6 +102,9 @@ def digest() -> str:
 def delete_demo() -> None:
     # Guests first: their categories protect them from a cascade through the summit.
     Registration.objects.all().delete()
+    # The apps' data next: volunteer posts keep their venue, award decisions their tiers.
+    for model in (Programme, Application, Post, University):
+        model.objects.all().delete()
     for model in (SessionSpeaker, Session, ForumOrganiser, Forum, Zone, Room, Venue, Summit):
         model.objects.all().delete()
     Series.objects.all().delete()
@@ -299,6 +304,9 @@ def test_demo_accounts_hold_their_roles(demo):
     users = get_user_model().objects
     organiser, forum_user = users.get(username="organiser"), users.get(username="forum")
     assert set(DEMO_ACCOUNTS) == {"organiser", "forum"}
+    assert {"volunteer", "office"} <= set(demo_accounts())
+    for username in demo_accounts():
+        assert users.filter(username=username).exists(), username
     assert organiser.is_staff and organiser.is_superuser
     assert list(organiser.groups.values_list("name", flat=True)) == ["organiser"]
     assert forum_user.is_staff and not forum_user.is_superuser

@@ -93,6 +93,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+# Roles whose holders work in the admin as well as on the site's own pages.
+STAFF_ROLES = (Role.ORGANISER, Role.FORUM_ORGANISER, Role.VOLUNTEER_OFFICE, Role.AWARDS_OFFICE)
+
+
 def register_permissions(role: Role, permissions: list[str]) -> None:
     """Let an app add the model permissions of its own models to a role (from ``ready``)."""
     granted = ROLE_PERMISSIONS.setdefault(role, [])
@@ -118,12 +122,13 @@ def ensure_role_groups(**kwargs: Any) -> None:
 
 
 def grant_role(user: AbstractBaseUser, role: Role) -> None:
-    """Give ``user`` the role; the secretariat and co-organisers also get into the admin."""
+    """Give ``user`` the role; the secretariat, co-organisers and the offices also get into the
+    admin."""
     from django.contrib.auth.models import Group
 
     group, _created = Group.objects.get_or_create(name=role.value)
     user.groups.add(group)
-    if role in (Role.ORGANISER, Role.FORUM_ORGANISER) and not user.is_staff:
-        # Both roles work in the admin; what they may see there is limited by the predicates.
+    if role in STAFF_ROLES and not user.is_staff:
+        # These roles work in the admin; what they may see there is limited by the predicates.
         user.is_staff = True
         user.save(update_fields=["is_staff"])

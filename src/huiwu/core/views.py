@@ -1,8 +1,10 @@
-"""Error pages: friendly, in the visitor's language, in the site's look."""
+"""Error pages (friendly, in the visitor's language, in the site's look) and the sign-in page."""
 
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -20,3 +22,18 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page. Rendered without the request's context processors: the database or
     whatever failed may be what they need."""
     return HttpResponseServerError(loader.get_template("core/500.html").render())
+
+
+class SignInView(LoginView):
+    """The one sign-in form of the site's own pages (the admin keeps its own, for staff).
+
+    Apps mount it with their texts and landing page:
+    ``SignInView.as_view(extra_context={"heading": ..., "intro": ...}, landing="app:page")``.
+    """
+
+    template_name = "core/sign_in.html"
+    redirect_authenticated_user = True
+    landing = "summit:home"
+
+    def get_default_redirect_url(self) -> str:
+        return reverse(self.landing)

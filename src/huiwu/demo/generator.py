@@ -798,6 +798,24 @@ class _DemoBuilder:
         self.say("accounts", ", ".join(DEMO_ACCOUNTS))
 
 
+def _app_demos() -> tuple:
+    """The apps that add their own part to the demo, in the order they build on each other.
+    Imported late: they build on this module's helpers."""
+    from huiwu.awards import demo as awards
+    from huiwu.checkin import demo as checkin
+    from huiwu.volunteers import demo as volunteers
+
+    return (checkin, volunteers, awards)
+
+
+def demo_accounts() -> dict[str, str]:
+    """Every demo account (user name → what it shows), the apps' own included."""
+    accounts = dict(DEMO_ACCOUNTS)
+    for app in _app_demos():
+        accounts.update(getattr(app, "ACCOUNTS", {}))
+    return accounts
+
+
 def generate(stdout=None) -> Summit:
     """Build the whole demo in an empty, migrated database and return the current summit.
 
@@ -811,4 +829,6 @@ def generate(stdout=None) -> Summit:
         builder = _DemoBuilder(stdout)
         summit = builder.build()
         register_guests(summit, names=builder.names, say=builder.say)
+        for app in _app_demos():
+            app.build(summit, names=builder.names, say=builder.say)
         return summit

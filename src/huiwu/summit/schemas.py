@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from huiwu.core.models import Organisation
 from huiwu.core.schemas import I18nText, I18nTextIn, Id, OrganisationRef, PersonRef
@@ -280,10 +280,11 @@ class OrganisationOut(OrganisationRef):
 
 
 # --- Figures ------------------------------------------------------------------------------------
-class FiguresOut(Schema):
+class FiguresOut(BaseModel):
     """The summit in figures, counted from the platform's data at the time of the request.
 
-    Apps add their own figures as they come (guests on site, volunteers, exhibitors …).
+    Apps add their own figures as they come (guests on site, volunteers, exhibitors …). A plain
+    pydantic model: ninja's ``Schema`` drops the extra keys those figures arrive as.
     """
 
     model_config = ConfigDict(extra="allow")

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, reset, no_serve, **options):
-        from huiwu.demo.generator import DEMO_ACCOUNTS, generate
+        from huiwu.demo.generator import demo_accounts, generate
 
         started = time.monotonic()
         if reset:
@@ -39,13 +39,14 @@ class Command(BaseCommand):
         if not Summit.objects.exists():
             self.stdout.write("Building the demo summit (2024 Wuzhen Summit) …")
             generate(stdout=self.stdout)
-        self._ensure_passwords(DEMO_ACCOUNTS)
+        accounts = demo_accounts()
+        self._ensure_passwords(accounts)
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo summit ready in {elapsed:.1f} s."))
         self.stdout.write(f"  Data folder: {settings.DATA_DIR}")
         self.stdout.write(f"  Open:        http://{host}:{port}/")
         self.stdout.write(f"  Admin:       http://{host}:{port}/en/admin/")
-        for username, description in DEMO_ACCOUNTS.items():
+        for username, description in accounts.items():
             self.stdout.write(f"  Log in as {username} / {DEMO_PASSWORD}  ({description})")
         if not no_serve:
             self.stdout.write("Press Ctrl+C to stop.")
