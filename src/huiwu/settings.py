@@ -6,6 +6,7 @@ task queue) needs nothing but Python. ``HUIWU_DATABASE_URL`` moves the data to P
 """
 
 import importlib.util
+import json
 import os
 import secrets
 from pathlib import Path
@@ -219,6 +220,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("HUIWU_FROM_EMAIL", "secretariat@huiwu.local
 # "arcface" (the 512-d ONNX model that `dev.py` fetches into ./models) or "dlib" (dlib's own
 # 128-d descriptor). Where the ONNX model is absent, check-in falls back to dlib with a warning.
 FACE_ENGINE = os.environ.get("HUIWU_FACE_ENGINE", "arcface")
+# Per engine, overrides of the calibrated distances (see `huiwu bench calibrate_faces`), e.g.
+# HUIWU_FACE_THRESHOLDS='{"arcface": {"identify": 0.38, "margin": 0.14}}'.
+FACE_THRESHOLDS = json.loads(os.environ.get("HUIWU_FACE_THRESHOLDS", "{}"))
 FACE_MODEL_PATH = Path(
     os.environ.get("HUIWU_FACE_MODEL", BASE_DIR.parent.parent / "models" / "fr_feature.onnx")
 )

@@ -327,3 +327,17 @@ def test_a_face_only_exit_searches_the_guests_inside(site):
         guest,
     )
     assert after.event.moved is True
+
+
+@pytest.mark.parametrize("mode", ["verify", "identify"])
+def test_settings_override_the_calibrated_thresholds_per_engine(site, settings, mode):
+    """An event that wants stricter gates tightens them without a code change."""
+    guest = enrolled(site, first_photo(OBAMA))
+    gate, _token = site.gate(mode=mode)
+    engine_name = services.engine().name
+    settings.FACE_THRESHOLDS = {engine_name: {"verify": 0.0, "identify": 0.0}}
+    scan = face_scan(gate, OBAMA_PROBE, guest if mode == "verify" else None)
+    assert scan.decision != Decision.ADMIT
+    settings.FACE_THRESHOLDS = {}
+    scan = face_scan(gate, OBAMA_PROBE, guest if mode == "verify" else None, key="k2")
+    assert scan.decision == Decision.ADMIT

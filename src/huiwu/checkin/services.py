@@ -13,6 +13,7 @@ frames are decided and discarded: only the decision and the match distance are k
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -76,6 +77,13 @@ class ReplayConflict(CheckinError):
 def engine() -> faces.Engine:
     """The face engine the settings choose (dlib where the ArcFace model file is absent)."""
     return faces.get_engine(settings.FACE_ENGINE, settings.FACE_MODEL_PATH)
+
+
+def thresholds(face_engine: faces.Engine) -> faces.Thresholds:
+    """The engine's calibrated thresholds, with what ``FACE_THRESHOLDS`` overrides for it."""
+    return dataclasses.replace(
+        face_engine.thresholds, **settings.FACE_THRESHOLDS.get(face_engine.name, {})
+    )
 
 
 # --- Enrolment ------------------------------------------------------------------------------
@@ -428,7 +436,12 @@ def _verify(found: _Identified, frame: bytes) -> _Identified:
     )
     if stored is None:
         return found  # no face check-in for this guest: the badge alone, as in the QR lane
-    match = gallery.verify(face_engine, galleries.as_vector(stored), _probe(frame))
+    match = gallery.verify(
+        face_engine,
+        galleries.as_vector(stored),
+        _probe(frame),
+        thresholds=thresholds(face_engine),
+    )
     if match.outcome != "admit":
         return _Identified(
             Method.FACE,
@@ -473,7 +486,11 @@ def _face_search(device: GateDevice, frame: bytes, moment: dt.datetime) -> _Iden
         )
     allowed = set(candidates)
     match = gallery.identify(
-        face_engine, galleries.summit_gallery(device.summit_id, face_engine), probe, allowed
+        face_engine,
+        galleries.summit_gallery(device.summit_id, face_engine),
+        probe,
+        allowed,
+        thresholds=thresholds(face_engine),
     )
     if match.outcome != "admit":
         return _Identified(
