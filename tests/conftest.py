@@ -8,6 +8,20 @@ from tests import factories
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that never touch the database (the pure engines: faces, assignment,
+    rostering …), so that the PostgreSQL run can leave them out: their result cannot depend on
+    the database, and running them twice only costs CI minutes."""
+    for item in items:
+        if item.get_closest_marker("django_db") is None and not DATABASE_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.no_database)
+
+
 @pytest.fixture(autouse=True)
 def _english_by_default():
     """Tests read English unless they switch language themselves."""
