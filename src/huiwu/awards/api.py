@@ -10,7 +10,7 @@ from huiwu.awards.models import Programme
 from huiwu.awards.schemas import ProgrammeDetail, ProgrammeFiguresOut, ProgrammeOut, ResultsOut
 from huiwu.core.api import NotFound, found
 from huiwu.core.schemas import ErrorOut, ValidationErrorOut
-from huiwu.summit.api import _summit
+from huiwu.summit.api import published_summit
 from huiwu.summit.schemas import SummitFilter
 
 router = Router()
@@ -20,7 +20,7 @@ NOT_FOUND = {404: ErrorOut, 422: ValidationErrorOut}
 
 def _programme(slug: str, summit: str | None) -> Programme:
     return found(
-        selectors.programmes(_summit(summit)),
+        selectors.programmes(published_summit(summit)),
         _("There is no programme “%(slug)s” in this summit.") % {"slug": slug},
         slug=slug,
     )
@@ -29,7 +29,7 @@ def _programme(slug: str, summit: str | None) -> Programme:
 @router.get("/programmes", response={200: list[ProgrammeOut], **NOT_FOUND})
 def list_programmes(request: HttpRequest, filters: Query[SummitFilter]):
     """The awards and competitions of a summit (the current one by default)."""
-    return list(selectors.programmes(_summit(filters.summit)))
+    return list(selectors.programmes(published_summit(filters.summit)))
 
 
 @router.get("/programmes/{slug}", response={200: ProgrammeDetail, **NOT_FOUND})

@@ -49,7 +49,7 @@ NOT_FOUND = {404: ErrorOut, 422: ValidationErrorOut}
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
-def _summit(slug: str | None) -> Summit:
+def published_summit(slug: str | None) -> Summit:
     """The published summit a reader asks for, the current one by default, else a 404."""
     summit = selectors.public_summit(slug)
     if summit is None:
@@ -70,13 +70,13 @@ def list_summits(request: HttpRequest) -> QuerySet[Summit]:
 @router.get("/summits/{slug}", response={200: SummitOut, **NOT_FOUND}, tags=["Summits"])
 def get_summit(request: HttpRequest, slug: str) -> Summit:
     """One published summit and its days."""
-    return _summit(slug)
+    return published_summit(slug)
 
 
 @router.get("/figures", response={200: FiguresOut, **NOT_FOUND}, tags=["Summits"])
 def get_figures(request: HttpRequest, filters: Query[SummitFilter]) -> dict[str, Any]:
     """The summit in figures, counted from the platform's data at the time of the request."""
-    summit = _summit(filters.summit)
+    summit = published_summit(filters.summit)
     return {"summit": summit.slug, **figures.summit_figures(summit)}
 
 
@@ -86,7 +86,7 @@ def get_figures(request: HttpRequest, filters: Query[SummitFilter]) -> dict[str,
 def list_forums(request: HttpRequest, filters: Query[ForumFilter]) -> QuerySet[Forum]:
     """The summit's published forums in time order."""
     return selectors.find_forums(
-        _summit(filters.summit),
+        published_summit(filters.summit),
         track=filters.track,
         kind=filters.kind,
         day=filters.day,
@@ -98,7 +98,7 @@ def list_forums(request: HttpRequest, filters: Query[ForumFilter]) -> QuerySet[F
 def get_forum(request: HttpRequest, slug: str, filters: Query[SummitFilter]) -> Forum:
     """A published forum with its hosts, room, times, languages, seats and sessions."""
     return found(
-        selectors.forums_with_sessions(_summit(filters.summit)),
+        selectors.forums_with_sessions(published_summit(filters.summit)),
         _("There is no published forum “%(slug)s” in this summit.") % {"slug": slug},
         slug=slug,
     )
@@ -167,7 +167,7 @@ def update_forum(
 def list_sessions(request: HttpRequest, filters: Query[SessionFilter]) -> QuerySet[Session]:
     """The summit's published sessions in time order."""
     return selectors.find_sessions(
-        _summit(filters.summit), forum=filters.forum, day=filters.day, room=filters.room
+        published_summit(filters.summit), forum=filters.forum, day=filters.day, room=filters.room
     )
 
 
@@ -175,7 +175,7 @@ def list_sessions(request: HttpRequest, filters: Query[SessionFilter]) -> QueryS
 def get_session(request: HttpRequest, session_id: int, filters: Query[SummitFilter]) -> Session:
     """A published session with its forum, room and speakers."""
     return found(
-        selectors.find_sessions(_summit(filters.summit)),
+        selectors.find_sessions(published_summit(filters.summit)),
         _("There is no published session with the id %(id)s in this summit.") % {"id": session_id},
         pk=session_id,
     )
@@ -232,7 +232,7 @@ def update_session(request: HttpRequest, session_id: int, payload: SessionPatch)
 def list_speakers(request: HttpRequest, filters: Query[SpeakerFilter]) -> QuerySet[Person]:
     """The people speaking in the summit's published sessions, by name in Latin letters."""
     return selectors.search_speakers(
-        _summit(filters.summit),
+        published_summit(filters.summit),
         text=(filters.q or "").strip(),
         country=(filters.country or "").upper(),
     )
@@ -243,7 +243,7 @@ def get_speaker(
     request: HttpRequest, person_id: int, filters: Query[SummitFilter]
 ) -> dict[str, Any]:
     """A speaker with the sessions they speak in."""
-    summit = _summit(filters.summit)
+    summit = published_summit(filters.summit)
     person = found(
         selectors.speakers(summit),
         _("Nobody with the id %(id)s speaks at this summit.") % {"id": person_id},
@@ -262,14 +262,14 @@ def get_speaker(
 @paginate(Pages)
 def list_venues(request: HttpRequest, filters: Query[SummitFilter]) -> QuerySet[Venue]:
     """The summit's venues with their coordinates, outlines and rooms."""
-    return selectors.venues_with_rooms(_summit(filters.summit))
+    return selectors.venues_with_rooms(published_summit(filters.summit))
 
 
 @router.get("/venues/{slug}", response={200: VenueOut, **NOT_FOUND}, tags=["Venues"])
 def get_venue(request: HttpRequest, slug: str, filters: Query[SummitFilter]) -> Venue:
     """One venue with its coordinates, outline and rooms."""
     return found(
-        selectors.venues_with_rooms(_summit(filters.summit)),
+        selectors.venues_with_rooms(published_summit(filters.summit)),
         _("There is no venue “%(slug)s” in this summit.") % {"slug": slug},
         slug=slug,
     )
@@ -279,7 +279,7 @@ def get_venue(request: HttpRequest, slug: str, filters: Query[SummitFilter]) -> 
 @paginate(Pages)
 def list_rooms(request: HttpRequest, filters: Query[RoomFilter]) -> QuerySet[Room]:
     """The rooms of the summit's venues."""
-    return selectors.find_rooms(_summit(filters.summit), venue=filters.venue)
+    return selectors.find_rooms(published_summit(filters.summit), venue=filters.venue)
 
 
 @router.get(
@@ -290,7 +290,7 @@ def list_organisations(
     request: HttpRequest, filters: Query[SummitFilter]
 ) -> QuerySet[Organisation]:
     """The institutions hosting or co-hosting the summit's published forums."""
-    return selectors.public_organisations(_summit(filters.summit))
+    return selectors.public_organisations(published_summit(filters.summit))
 
 
 @router.get(
@@ -303,7 +303,7 @@ def get_organisation(
 ) -> Organisation:
     """An institution with the forums it hosts or co-hosts at the summit."""
     return found(
-        selectors.public_organisations(_summit(filters.summit)),
+        selectors.public_organisations(published_summit(filters.summit)),
         _("No institution with the id %(id)s hosts a forum of this summit.")
         % {"id": organisation_id},
         pk=organisation_id,
