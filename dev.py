@@ -165,9 +165,35 @@ def test(args: list[str]) -> None:
         )
     else:
         say("HUIWU_TEST_DATABASE_URL is not set: running on SQLite only")
-    for name, run_env, selection in runs:
+    # The runs are independent (own database, own data folder) and each keeps one core busy:
+    # on a machine of two or more cores they run side by side, the later ones into a log that
+    # is printed when they end.
+    side_by_side = len(runs) > 1 and (os.cpu_count() or 1) > 1
+    later = []
+    for name, run_env, selection in runs[1:] if side_by_side else []:
+        log = ROOT / "var" / f"pytest-{name.lower()}.log"
+        log.parent.mkdir(exist_ok=True)
+        say(f"pytest on {name}, beside the next run (output in {log.relative_to(ROOT)})")
+        command = [PYTHON, "-m", "pytest", *selection, *args]
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=run_env, stdout=out, stderr=subprocess.STDOUT
+            )
+        later.append((name, log, process))
+    failed = []
+    for name, run_env, selection in runs[:1] if side_by_side else runs:
         say(f"pytest on {name}")
-        run(PYTHON, "-m", "pytest", *selection, *args, cwd=ROOT, env=run_env)
+        command = [PYTHON, "-m", "pytest", *selection, *args]
+        if subprocess.run(command, cwd=ROOT, env=run_env).returncode != 0:
+            failed.append(name)
+    for name, log, process in later:
+        code = process.wait()
+        say(f"pytest on {name} (its output)")
+        print(log.read_text(), flush=True)
+        if code != 0:
+            failed.append(name)
+    if failed:
+        sys.exit(f"dev.py: the tests failed on {' and '.join(failed)}; see the output above.")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 
 from huiwu.awards.api import router as awards_router
 from huiwu.checkin.api import router as checkin_router
+from huiwu.command.api import router as command_router
 from huiwu.core.api import register_error_handlers
 from huiwu.registration.api import router as registration_router
 from huiwu.summit.api import router as summit_router
@@ -32,3 +33,4 @@ api.add_router("/registrations", registration_router, tags=["Registrations"])
 api.add_router("/checkin", checkin_router, tags=["Check-in"])
 api.add_router("/volunteers", volunteers_router, tags=["Volunteers"])
 api.add_router("/awards", awards_router, tags=["Awards"])
+api.add_router("/command", command_router, tags=["Command centre"])

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "huiwu.checkin",
     "huiwu.volunteers",
     "huiwu.awards",
+    "huiwu.command",
     "huiwu.demo",
 ]
 
@@ -242,6 +243,22 @@ VOLUNTEER_NO_SHOW_GRACE_MINUTES = int(_env_number("HUIWU_VOLUNTEER_NO_SHOW_MINUT
 VOLUNTEER_EARLY_SIGN_IN_HOURS = _env_number("HUIWU_VOLUNTEER_EARLY_SIGN_IN_HOURS", 2)
 VOLUNTEER_MAX_HOURS_PER_DAY = _env_number("HUIWU_VOLUNTEER_MAX_HOURS_PER_DAY", 8)
 VOLUNTEER_MIN_REST_HOURS = _env_number("HUIWU_VOLUNTEER_MIN_REST_HOURS", 1)
+
+# --- Command centre --------------------------------------------------------------------------
+# A volunteer who has not acknowledged a dispatch this long after it is offered is timed out:
+# the next nearest is offered the incident and the supervisors are alerted.
+COMMAND_ACK_TIMEOUT_SECONDS = _env_number("HUIWU_COMMAND_ACK_TIMEOUT_SECONDS", 90)
+# Positions older than this never count as "nearest" (Resgrid's 30 minutes is far too long on
+# foot in a crowd).
+COMMAND_POSITION_MAX_AGE_MINUTES = _env_number("HUIWU_COMMAND_POSITION_MAX_AGE_MINUTES", 5)
+# A gate device silent this long is reported offline.
+COMMAND_DEVICE_OFFLINE_MINUTES = _env_number("HUIWU_COMMAND_DEVICE_OFFLINE_MINUTES", 3)
+# How often the worker looks for automatic incidents (zones over capacity, gates offline,
+# no-shows at critical posts), and the share of capacity at which a zone warns.
+COMMAND_WATCH_SECONDS = _env_number("HUIWU_COMMAND_WATCH_SECONDS", 30)
+COMMAND_CAPACITY_WARNING = _env_number("HUIWU_COMMAND_CAPACITY_WARNING", 0.9)
+# How many volunteers the dispatch form suggests.
+COMMAND_SUGGESTIONS = int(_env_number("HUIWU_COMMAND_SUGGESTIONS", 5))
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 100

@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("checkin/", include("huiwu.checkin.urls")),
     path("volunteers/", include("huiwu.volunteers.urls")),
     path("awards/", include("huiwu.awards.urls")),
+    path("command/", include("huiwu.command.urls")),
     path("", include("huiwu.summit.urls")),
     prefix_default_language=True,
 )

@@ -319,6 +319,11 @@ class Post(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     needs_training = models.BooleanField(_("needs training"), default=False)
+    is_critical = models.BooleanField(
+        _("critical post"),
+        default=False,
+        help_text=_("A no-show here raises an incident in the command centre at once."),
+    )
 
     class Meta:
         verbose_name = _("post")

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from huiwu.core.i18n import localized
 from huiwu.core.services import DomainError, log_action
 from huiwu.summit.models import Summit
-from huiwu.volunteers import geo, rostering, selection
+from huiwu.volunteers import geo, rostering, selection, signals
 from huiwu.volunteers.languages import ISO_639_1, MAX_LEVEL, MIN_LEVEL, normalise_code
 from huiwu.volunteers.models import (
     Application,
@@ -1358,6 +1358,7 @@ def record_position(
     # One statement, no read first: positions come every few seconds from every phone. A
     # resent moment hits the unique constraint and is ignored (the first one stays).
     PositionPing.objects.bulk_create([ping], ignore_conflicts=True)
+    transaction.on_commit(lambda: signals.position_recorded.send(PositionPing, ping=ping))
     return ping
 
 

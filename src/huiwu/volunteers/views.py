@@ -38,7 +38,7 @@ from huiwu.core.views import SignInView
 from huiwu.registration.imports import TableError, read_table
 from huiwu.summit import selectors as summit_selectors
 from huiwu.summit.models import Summit
-from huiwu.volunteers import imports, rules, selectors, services
+from huiwu.volunteers import imports, panels, rules, selectors, services
 from huiwu.volunteers.forms import (
     ApplicationForm,
     CorrectionForm,
@@ -367,6 +367,7 @@ def duty(request: HttpRequest) -> HttpResponse:
         "texts": _duty_texts(),
         "now": timezone.now(),
     }
+    context["panels"] = panels.duty_panels(request, application, context["on_duty"])
     return _render(request, "volunteers/duty.html", context, summit=summit)
 
 

@@ -1,0 +1,1 @@
+"""The command centre in the admin: for fixing data, not for running operations."""
