@@ -2,9 +2,22 @@
 
 from django.urls import path
 
-from huiwu.command import views
+from huiwu.command.views import incidents, live, report
 
 app_name = "command"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    # Command staff
+    path("", live.dashboard, name="dashboard"),
+    path("map/", live.map_page, name="map"),
+    path("incidents/", incidents.incident_list, name="incidents"),
+    path("incidents/new/", incidents.incident_new, name="incident-new"),
+    path("incidents/<uuid:public_id>/", incidents.incident_detail, name="incident"),
+    path("incidents/<uuid:public_id>/dispatch/", incidents.dispatch, name="dispatch"),
+    path("incidents/<uuid:public_id>/status/", incidents.change_status, name="incident-status"),
+    path("broadcasts/", incidents.broadcasts, name="broadcasts"),
+    path("report/", report.report, name="report"),
+    path("report.xlsx", report.report_excel, name="report-excel"),
+    # A volunteer's phone
+    path("tasks/<int:pk>/answer/", incidents.answer_task, name="task-answer"),
+    path("report-incident/", incidents.report_incident, name="report-incident"),
 ]
