@@ -9,8 +9,15 @@ class CommandConfig(AppConfig):
 
     def ready(self) -> None:
         from huiwu.command import receivers  # noqa: F401 (connects the live updates)
+        from huiwu.command.report import command_figures
         from huiwu.command.rules import MODELS
+        from huiwu.command.views.incidents import phone_panel
+        from huiwu.core import figures
         from huiwu.core.roles import Role, register_permissions
+        from huiwu.volunteers.panels import register_duty_panel
+
+        figures.register(command_figures)
+        register_duty_panel(phone_panel)
 
         register_permissions(
             Role.COMMAND_OPERATOR,
