@@ -141,18 +141,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, task queue ---------------------------------------------------
 REDIS_URL = os.environ.get("HUIWU_REDIS_URL")
+# Several installations (or test runs) sharing one Redis keep apart by their prefix.
+REDIS_PREFIX = os.environ.get("HUIWU_REDIS_PREFIX", "huiwu")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "huiwu"},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "huiwu",
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
     RQ_QUEUES = {"default": {"URL": REDIS_URL}}
