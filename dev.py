@@ -5,8 +5,8 @@
     python3 dev.py test [pytest arguments]        install, lint, run the whole test suite
 
 Both create ``.venv`` on first use and reuse it afterwards (it is rebuilt when
-``pyproject.toml`` changes). The tests run on SQLite, then again on PostgreSQL when
-``HUIWU_TEST_DATABASE_URL`` is set.
+``pyproject.toml`` changes). The tests run on SQLite and, when ``HUIWU_TEST_DATABASE_URL`` is
+set, on PostgreSQL too, side by side on a machine of two cores or more.
 """
 
 import hashlib
