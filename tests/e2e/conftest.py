@@ -155,3 +155,75 @@ def wuzhen(transactional_db):
             factories.SessionSpeakerFactory(session=session, person=person)
         forums[slug] = forum
     return {"summit": summit, "forums": forums}
+
+
+# --- An ASGI live server, for the pages that speak websockets ---------------------------------
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    """Uvicorn serving ``huiwu.asgi.application`` (HTTP and websockets) in a thread of the test
+    process, on a free port: the same database as the test, and the same in-memory channel
+    layer, so that what the test publishes reaches the pages. pytest-django's ``live_server``
+    speaks WSGI only. Has ``.url``, like ``live_server``."""
+    import socket
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    import uvicorn
+
+    from huiwu.asgi import application
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application, host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
+    thread = threading.Thread(target=server.run, name="asgi-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("The ASGI test server did not start.")
+        time.sleep(0.05)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", server=server)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def sign_in(context, user) -> None:
+    """Give a browser context the session of ``user`` (no sign-in form to fill)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "domain": "127.0.0.1", "path": "/"}]
+    )
+
+
+@pytest.fixture
+def open_asgi_page(browser, asgi_server):
+    """``open_asgi_page(path, user=…, locale=…, viewport=…)``: a fresh browser tab on the ASGI
+    server, signed in as ``user`` when given, whose Accept-Language is ``locale``."""
+    contexts = []
+
+    def open_(path: str, *, user=None, locale: str = "en-GB", viewport: dict | None = None):
+        context = browser.new_context(locale=locale, viewport=viewport or DESKTOP)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        if user is not None:
+            sign_in(context, user)
+        page = context.new_page()
+        page.goto(f"{asgi_server.url}{path}")
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()

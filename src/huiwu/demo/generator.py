@@ -28,6 +28,7 @@ from django.utils import translation
 from django_countries import countries as country_names
 from i18nfield.strings import LazyI18nString
 
+from huiwu.command import live
 from huiwu.core.i18n import i18n
 from huiwu.core.models import Membership, Organisation, OrganisationKind, Person
 from huiwu.core.roles import Role, grant_role
@@ -803,9 +804,10 @@ def _app_demos() -> tuple:
     Imported late: they build on this module's helpers."""
     from huiwu.awards import demo as awards
     from huiwu.checkin import demo as checkin
+    from huiwu.command import demo as command
     from huiwu.volunteers import demo as volunteers
 
-    return (checkin, volunteers, awards)
+    return (checkin, volunteers, awards, command)
 
 
 def demo_accounts() -> dict[str, str]:
@@ -825,7 +827,8 @@ def generate(stdout=None) -> Summit:
     # Imported here: the guests module builds on this one's helpers.
     from huiwu.demo.guests import register_guests
 
-    with transaction.atomic():
+    # The history of a summit is not live news: nothing goes to the live pages meanwhile.
+    with live.muted(), transaction.atomic():
         builder = _DemoBuilder(stdout)
         summit = builder.build()
         register_guests(summit, names=builder.names, say=builder.say)

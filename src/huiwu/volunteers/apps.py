@@ -8,12 +8,14 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Volunteers")
 
     def ready(self) -> None:
-        from huiwu.core import figures
+        from huiwu.core import figures, periodic
         from huiwu.core.roles import Role, register_permissions
-        from huiwu.volunteers import selectors
+        from huiwu.volunteers import selectors, services
         from huiwu.volunteers.rules import MODELS
 
         figures.register(selectors.volunteer_figures)
+        # Close duties past their shift's end and flag no-shows, every minute.
+        periodic.register("volunteers.sweep", services.sweep, 60)
         register_permissions(
             Role.VOLUNTEER_OFFICE,
             [

@@ -1,8 +1,12 @@
-"""Run the background-task worker of whichever queue the settings chose."""
+"""Run the background work of a scale-out installation: the task queue's worker and the
+periodic jobs (:mod:`huiwu.core.periodic`). ``huiwu serve`` without Redis does both in its
+own process instead."""
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from huiwu.core import periodic
 
 
 class Command(BaseCommand):
@@ -12,8 +16,20 @@ class Command(BaseCommand):
         parser.add_argument("--data-dir", help="Folder for the database and files.")
 
     def handle(self, *args, **options):
-        backend = settings.TASKS["default"]["BACKEND"]
-        if backend.startswith("django_tasks_rq"):
-            call_command("rqworker", "default", with_scheduler=False)
-        else:
-            call_command("db_worker", interval=1.0)
+        runner = periodic.start()
+        try:
+            backend = settings.TASKS["default"]["BACKEND"]
+            if backend.startswith("django_tasks_rq"):
+                # The scheduler moves tasks deferred with run_after (the escalation of an
+                # unanswered dispatch) onto the queue when their time comes.
+                # The backend's job class runs a task as django-tasks defines it.
+                call_command(
+                    "rqworker",
+                    "default",
+                    with_scheduler=True,
+                    job_class="django_tasks_rq.backend.Job",
+                )
+            else:
+                call_command("db_worker", interval=1.0)
+        finally:
+            runner.stop()

@@ -1,0 +1,123 @@
+"""The websockets of the live pages: the command centre's dashboard and map (``ws/command/``)
+and a volunteer's phone (``ws/volunteer/``).
+
+Both speak the protocol of :mod:`huiwu.command.live`: a snapshot on connect, the group's
+events as they come, a heartbeat with the group's ``seq``, and a fresh snapshot whenever the
+page asks ``{"action": "sync"}``. Who may listen is decided once, on connect; whoever may not
+is told so with the close code :data:`REFUSED` (so that the page stops reconnecting).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from huiwu.command import live, state
+from huiwu.command.rules import is_command_staff
+from huiwu.summit.selectors import current_summit
+from huiwu.volunteers.selectors import own_application
+
+#: The close code of a refused websocket (HTTP's 403, in the range for applications).
+REFUSED = 4403
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """A page that follows one group: subclasses say which group the user may follow
+    (:meth:`authorise`) and what its snapshot is (:meth:`snapshot`); both run in a thread,
+    since they read the database."""
+
+    group: str | None = None
+    _heartbeat: asyncio.Task | None = None
+
+    def authorise(self) -> str | None:
+        """The group the connecting user follows, or ``None`` to refuse them."""
+        raise NotImplementedError
+
+    def snapshot(self) -> dict:
+        """The group's whole state now."""
+        raise NotImplementedError
+
+    async def connect(self) -> None:
+        live.bind_loop(asyncio.get_running_loop())
+        group = await database_sync_to_async(self.authorise)()
+        await self.accept()
+        if group is None:
+            await self.close(code=REFUSED)
+            return
+        # Join first, then read: an event sent meanwhile arrives after the snapshot, with a
+        # seq the snapshot already holds, and the page skips it.
+        self.group = group
+        await self.channel_layer.group_add(group, self.channel_name)
+        await self.send_snapshot()
+        self._heartbeat = asyncio.ensure_future(self._beat())
+
+    async def disconnect(self, code) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if self.group is None:
+            return
+        if isinstance(content, dict) and content.get("action") == "sync":
+            await self.send_snapshot()
+        else:
+            await self.send_json({"type": "error", "detail": "unknown action"})
+
+    async def send_snapshot(self) -> None:
+        # The seq before the state: the state holds every event up to it.
+        seq = await live.acurrent_seq(self.group)
+        snapshot = await database_sync_to_async(self.snapshot)()
+        await self.send_json({"type": "snapshot", "seq": seq, "state": snapshot})
+
+    async def live_event(self, message: dict) -> None:
+        await self.send(text_data=message["text"])
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(live.HEARTBEAT_SECONDS)
+            await self.send_json({"type": "heartbeat", "seq": await live.acurrent_seq(self.group)})
+
+
+class CommandConsumer(LiveConsumer):
+    """The dashboard and the map of the current summit, for command staff."""
+
+    def authorise(self) -> str | None:
+        summit = current_summit()
+        if summit is None or not is_command_staff(self.scope["user"]):
+            return None
+        self.summit = summit
+        return live.command_group(summit.pk)
+
+    def snapshot(self) -> dict:
+        return state.dashboard(self.summit)
+
+
+class VolunteerConsumer(LiveConsumer):
+    """A volunteer's phone: their own tasks and the broadcasts that reach them, never anyone
+    else's."""
+
+    def authorise(self) -> str | None:
+        summit = current_summit()
+        application = own_application(self.scope["user"], summit) if summit else None
+        if application is None:
+            return None
+        self.application = application
+        return live.volunteer_group(application.pk)
+
+    def snapshot(self) -> dict:
+        return state.volunteer(self.application)
