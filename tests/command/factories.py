@@ -1,11 +1,12 @@
-"""Factories and helpers for the command centre's tests: incidents, and volunteers on duty now
-with a last position."""
+"""Factories and helpers for the command centre's tests: incidents, volunteers on duty now
+with a last position, command operators, and a recorder of what the live layer publishes."""
 
 import datetime as dt
 
 import factory
 from django.utils import timezone
 
+from huiwu.command import live
 from huiwu.command import models as cm
 from huiwu.volunteers.models import DutyRecord, PositionPing
 from tests import factories
@@ -59,3 +60,36 @@ def on_duty(
             application=volunteer, duty=duty, at=now - seen_ago, lat=position[0], lon=position[1]
         )
     return volunteer
+
+
+def operator(username: str = "operator"):
+    """A command operator: sees the dashboard, raises and dispatches incidents."""
+    return factories.UserFactory(username=username, roles=["command_operator"])
+
+
+class Published(list):
+    """The events sent to the live layer, as ``(group, kind, data)``, in order."""
+
+    def of(self, kind: str) -> list[tuple[str, dict]]:
+        return [(group, data) for group, sent, data in self if sent == kind]
+
+    def alerts(self) -> list[dict]:
+        return [data for _group, data in self.of("alert")]
+
+
+def record_events(monkeypatch) -> Published:
+    """Record every event instead of sending it (after commit, as ``live.publish`` sends)."""
+    published = Published()
+
+    def send_now(group, kind, data):
+        published.append((group, kind, data))
+        return len(published)
+
+    monkeypatch.setattr(live, "send_now", send_now)
+    return published
+
+
+def tasks_in_database(settings) -> None:
+    """Queue background tasks in the test database, whatever the environment chooses (with
+    Redis, a shared RQ queue would hand this run's escalations to another run's worker)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

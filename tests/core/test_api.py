@@ -45,6 +45,15 @@ PATHS = {
     "/api/v1/awards/programmes/{slug}",
     "/api/v1/awards/programmes/{slug}/figures",
     "/api/v1/awards/programmes/{slug}/results",
+    "/api/v1/command/incidents",
+    "/api/v1/command/incidents/{public_id}",
+    "/api/v1/command/incidents/{public_id}/suggestions",
+    "/api/v1/command/incidents/{public_id}/dispatches",
+    "/api/v1/command/incidents/{public_id}/status",
+    "/api/v1/command/broadcasts",
+    "/api/v1/command/me/tasks",
+    "/api/v1/command/me/tasks/{task_id}/answer",
+    "/api/v1/command/me/incidents",
 }
 
 
@@ -84,6 +93,7 @@ def test_openapi_document_lists_every_path_with_tags():
         "Check-in",
         "Volunteers",
         "Awards",
+        "Command centre",
     }
     assert sorted(
         (method, path)
@@ -93,6 +103,10 @@ def test_openapi_document_lists_every_path_with_tags():
     ) == [
         ("get", "/api/v1/checkin/device"),
         ("get", "/api/v1/checkin/offline-list"),
+        ("get", "/api/v1/command/incidents"),
+        ("get", "/api/v1/command/incidents/{public_id}"),
+        ("get", "/api/v1/command/incidents/{public_id}/suggestions"),
+        ("get", "/api/v1/command/me/tasks"),
         ("get", "/api/v1/registrations"),
         ("get", "/api/v1/volunteers/me/shifts"),
         ("get", "/api/v1/volunteers/me/trajectory"),
@@ -103,6 +117,12 @@ def test_openapi_document_lists_every_path_with_tags():
         ("patch", "/api/v1/sessions/{session_id}"),
         ("post", "/api/v1/checkin/scan"),
         ("post", "/api/v1/checkin/sync"),
+        ("post", "/api/v1/command/broadcasts"),
+        ("post", "/api/v1/command/incidents"),
+        ("post", "/api/v1/command/incidents/{public_id}/dispatches"),
+        ("post", "/api/v1/command/incidents/{public_id}/status"),
+        ("post", "/api/v1/command/me/incidents"),
+        ("post", "/api/v1/command/me/tasks/{task_id}/answer"),
         ("post", "/api/v1/forums"),
         ("post", "/api/v1/sessions"),
         ("post", "/api/v1/volunteers/positions"),

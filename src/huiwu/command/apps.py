@@ -8,15 +8,22 @@ class CommandConfig(AppConfig):
     verbose_name = _("Command centre")
 
     def ready(self) -> None:
-        from huiwu.command import receivers  # noqa: F401 (connects the live updates)
+        from django.conf import settings
+
+        from huiwu.command import (
+            receivers,  # noqa: F401 (connects the live updates)
+            services,
+        )
         from huiwu.command.report import command_figures
         from huiwu.command.rules import MODELS
         from huiwu.command.views.incidents import phone_panel
-        from huiwu.core import figures
+        from huiwu.core import figures, periodic
         from huiwu.core.roles import Role, register_permissions
         from huiwu.volunteers.panels import register_duty_panel
 
         figures.register(command_figures)
+        # Zones over capacity, gates gone silent, no-shows at critical posts.
+        periodic.register("command.watch", services.watch, settings.COMMAND_WATCH_SECONDS)
         register_duty_panel(phone_panel)
 
         register_permissions(

@@ -31,3 +31,7 @@ can_command = is_command_staff
 can_answer_dispatch = is_own_dispatch
 
 MODELS = ("incident", "dispatch", "broadcast", "walkingpaths")
+# The admin's model permissions: the command centre's records are its staff's to correct.
+for model in MODELS:
+    for action in ("add", "change", "delete", "view"):
+        rules.add_perm(f"command.{action}_{model}", is_command_staff)
