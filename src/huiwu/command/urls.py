@@ -1,11 +1,23 @@
 """The command centre's pages, mounted at ``/<language>/command/``."""
 
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from huiwu.command.views import incidents, live, report
+from huiwu.core.views import SignInView
+
+sign_in = SignInView.as_view(
+    landing="command:dashboard",
+    extra_context={
+        "kicker": _("Command centre"),
+        "heading": _("Command staff sign-in"),
+        "intro": _("Sign in with the account the secretariat gave you for the command centre."),
+    },
+)
 
 app_name = "command"
 urlpatterns = [
+    path("login/", sign_in, name="login"),
     # Command staff
     path("", live.dashboard, name="dashboard"),
     path("map/", live.map_page, name="map"),
