@@ -90,4 +90,8 @@ def served(
         yield base, time.monotonic() - started
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # still draining its websockets: stop it for good
+            server.kill()
+            server.wait(timeout=10)
