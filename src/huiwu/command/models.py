@@ -120,7 +120,7 @@ class Incident(models.Model):
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     place = models.CharField(_("place"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("incident", "description"), blank=True)
     photo = models.ImageField(_("photo"), upload_to="incidents/", blank=True)
     # What whoever goes must bring: skills ("first_aid") and languages ("fr:2" = French at
     # level 2 or better), in the tokens the dispatch index compares.

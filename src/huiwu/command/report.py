@@ -502,7 +502,7 @@ def write_xlsx(report: Report, stream) -> None:
     days = report.hours.days
     _sheet(
         workbook,
-        _("Hours"),
+        pgettext("busiest hours", "Hours"),
         [_("Hour"), *days, _("All days")],
         (
             [f"{hour:02d}:00", *(report.hours.per_day[day][hour] for day in days), total]
