@@ -151,16 +151,32 @@ class Listeners:
         if first.get("type") != "snapshot":
             self.failed.append(f"first message {first.get('type')}")
         connected.release()
+        # Gate scans come in batches keeping each zone's latest scan (live.send_soon): a scan
+        # has reached the page when a later one of its zone has (the counts are absolute).
+        seen_scan = None
         try:
             async for text in socket:
                 now = time.monotonic()
                 message = json.loads(text)
-                if message.get("type") != "event":
+                if message.get("type") == "batch":
+                    events = message["events"]
+                elif message.get("type") == "event":
+                    events = [message]
+                else:
                     continue
-                data = message.get("data") or {}
-                key = (message["kind"], data.get("scan") or data.get("id"))
+                keys = []
+                for event in events:
+                    data = event.get("data") or {}
+                    if event["kind"] == "checkin":
+                        scan = data["scan"]
+                        first = scan if seen_scan is None else seen_scan + 1
+                        keys += [("checkin", number) for number in range(first, scan + 1)]
+                        seen_scan = max(scan, seen_scan or scan)
+                    else:
+                        keys.append((event["kind"], data.get("id")))
                 with self.lock:
-                    self.arrivals.setdefault(key, []).append(now)
+                    for key in keys:
+                        self.arrivals.setdefault(key, []).append(now)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a dropped connection: say so in the figures

@@ -8,29 +8,10 @@ from huiwu.command.models import Audience, Broadcast
 from huiwu.command.services import CommandError, CommandNotAllowed
 from huiwu.core.models import ActionLog
 from huiwu.core.services import actions_for
-from tests.command.factories import on_duty, operator, record_events
+from tests.command.factories import on_duty
 from tests.volunteers import factories as vf
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def events(monkeypatch):
-    return record_events(monkeypatch)
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def run(service, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
-def staff(db):
-    return operator()
 
 
 def test_broadcasts_reach_the_volunteers_on_duty_of_their_audience(

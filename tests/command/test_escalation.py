@@ -14,8 +14,6 @@ from huiwu.core.services import actions_for
 from tests.command.factories import (
     IncidentFactory,
     on_duty,
-    operator,
-    record_events,
     tasks_in_database,
 )
 from tests.volunteers.factories import INSIDE
@@ -27,25 +25,6 @@ FAR = (INSIDE[0] + 0.003, INSIDE[1])
 @pytest.fixture(autouse=True)
 def queue(settings):
     tasks_in_database(settings)
-
-
-@pytest.fixture
-def events(monkeypatch):
-    return record_events(monkeypatch)
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def run(service, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
-def staff(db):
-    return operator()
 
 
 @pytest.mark.django_db

@@ -42,11 +42,6 @@ def venue(summit):
 
 
 @pytest.fixture
-def staff(db):
-    return operator()
-
-
-@pytest.fixture
 def incident(summit, venue):
     return IncidentFactory(summit=summit, venue=venue)
 

@@ -20,7 +20,7 @@ from huiwu.command.models import (
 )
 from huiwu.core.models import ActionLog
 from tests import factories
-from tests.command.factories import IncidentFactory, on_duty, operator
+from tests.command.factories import IncidentFactory, on_duty
 from tests.volunteers import factories as vf
 from tests.volunteers.factories import INSIDE
 
@@ -54,11 +54,6 @@ def jpeg(size=(800, 600)) -> SimpleUploadedFile:
 @pytest.fixture
 def venue(summit):
     return factories.VenueFactory(summit=summit, outline=vf.OUTLINE)
-
-
-@pytest.fixture
-def staff(db):
-    return operator()
 
 
 @pytest.fixture

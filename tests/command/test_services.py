@@ -27,8 +27,6 @@ from tests import factories
 from tests.command.factories import (
     IncidentFactory,
     on_duty,
-    operator,
-    record_events,
     tasks_in_database,
 )
 from tests.volunteers import factories as vf
@@ -44,27 +42,6 @@ FAR = (INSIDE[0] + 0.003, INSIDE[1])
 @pytest.fixture(autouse=True)
 def queue(settings):
     tasks_in_database(settings)
-
-
-@pytest.fixture
-def events(monkeypatch):
-    return record_events(monkeypatch)
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a service and what it leaves for after the commit (the events, the queued task)."""
-
-    def run(service, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(*args, **kwargs)
-
-    return run
-
-
-@pytest.fixture
-def staff(db):
-    return operator()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from huiwu.command.models import Incident, IncidentSource, IncidentStatus, Prior
 from huiwu.registration.badges import badge_token
 from huiwu.volunteers.models import DutyRecord
 from tests.checkin.factories import make_site, moment
-from tests.command.factories import operator, record_events
+from tests.command.factories import operator
 from tests.factories import at
 from tests.volunteers import factories as vf
 
@@ -20,20 +20,6 @@ pytestmark = pytest.mark.django_db
 
 NOW = at(0, 11)
 NOTHING = {"crowding": 0, "equipment": 0, "staffing": 0}
-
-
-@pytest.fixture
-def events(monkeypatch):
-    return record_events(monkeypatch)
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def run(service, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return service(*args, **kwargs)
-
-    return run
 
 
 @pytest.fixture

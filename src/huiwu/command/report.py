@@ -24,10 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from huiwu.command.models import (
     Dispatch,
@@ -38,6 +34,7 @@ from huiwu.command.models import (
     Priority,
 )
 from huiwu.core.i18n import localized
+from huiwu.core.spreadsheets import write_sheet
 from huiwu.summit.models import Venue
 
 #: The steps of an incident's response, each timed from its creation: (step, stamp field).
@@ -386,39 +383,6 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def _sheet(workbook: Workbook, title: str, headings: list[str], rows, widths=()) -> None:
-    """One sheet: bold headings, frozen and filterable; texts stay texts (never formulas),
-    datetimes and dates formatted, numbers left as numbers."""
-    sheet = workbook.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = width
-    bold = Font(bold=True)
-    header = []
-    for heading in headings:
-        cell = WriteOnlyCell(sheet, value=heading)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for values in rows:
-        cells = []
-        for value in values:
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = WriteOnlyCell(sheet, value=value)
-            if cell.data_type in {"f", "e"}:
-                cell.data_type = "s"
-            if isinstance(value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            cells.append(cell)
-        sheet.append(cells)
-        count += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{count + 1}"
-
-
 def _tally_rows(tallies: list[Tally]):
     for row in tallies:
         yield [row.label, row.count, row.resolved, row.cancelled, row.open]
@@ -449,7 +413,7 @@ def write_xlsx(report: Report, stream) -> None:
     summary.append(
         [_("Busiest hours"), ", ".join(f"{hour:02d}:00" for hour in report.hours.busiest)]
     )
-    _sheet(workbook, _("Summary"), [_("Figure"), _("Value")], summary, (48, 40))
+    write_sheet(workbook, _("Summary"), [_("Figure"), _("Value")], summary, (48, 40))
 
     counts = [
         _("Incidents"),
@@ -457,14 +421,14 @@ def write_xlsx(report: Report, stream) -> None:
         pgettext("incidents", "Cancelled"),
         pgettext("incidents", "Open"),
     ]
-    _sheet(
+    write_sheet(
         workbook,
         _("By type"),
         [_("Type"), *counts],
         _tally_rows(report.kinds),
         (26, 12, 12, 12, 12),
     )
-    _sheet(
+    write_sheet(
         workbook,
         _("By venue"),
         [_("Venue"), *counts],
@@ -479,7 +443,7 @@ def write_xlsx(report: Report, stream) -> None:
             f"{step_label(step)} · p50",
             f"{step_label(step)} · p95",
         ]
-    _sheet(
+    write_sheet(
         workbook,
         _("Response times"),
         headings,
@@ -500,7 +464,7 @@ def write_xlsx(report: Report, stream) -> None:
     )
 
     days = report.hours.days
-    _sheet(
+    write_sheet(
         workbook,
         pgettext("busiest hours", "Hours"),
         [_("Hour"), *days, _("All days")],
@@ -526,7 +490,7 @@ def write_xlsx(report: Report, stream) -> None:
     ]
     headings += [f"{step_label(step)} ({_('minutes')})" for step, _stamp in STEPS]
     headings += [_("Offers"), _("Description")]
-    _sheet(
+    write_sheet(
         workbook,
         pgettext("sheet", "Incidents"),
         headings,

@@ -63,7 +63,7 @@ from huiwu.volunteers import geo
 from huiwu.volunteers.languages import ISO_639_1, MAX_LEVEL, MIN_LEVEL, normalise_code
 from huiwu.volunteers.models import Application, DutyRecord, Post, Skill
 from huiwu.volunteers.selectors import current_positions, on_duty
-from huiwu.volunteers.services import language_tokens
+from huiwu.volunteers.services import language_tokens, open_duty
 
 
 class CommandError(DomainError):
@@ -135,19 +135,6 @@ def _stamp(obj, field: str, now: dt.datetime) -> None:
     """Set a time stamp the first time only: a stamp records when something first happened."""
     if getattr(obj, field) is None:
         setattr(obj, field, now)
-
-
-def _open_duty(application: Application) -> DutyRecord | None:
-    """The volunteer's duty open now (signed in, not out), with its post."""
-    return (
-        DutyRecord.objects.filter(
-            assignment__application=application,
-            signed_in_at__isnull=False,
-            signed_out_at__isnull=True,
-        )
-        .select_related("assignment__post_shift__post")
-        .first()
-    )
 
 
 def _active(incident: Incident) -> bool:
@@ -390,7 +377,7 @@ def report_from_phone(
 ) -> Incident:
     """A volunteer on duty reports what they see, at their post's venue, with the phone's
     position and a photo when they give them."""
-    duty = _open_duty(application)
+    duty = open_duty(application)
     if duty is None:
         raise CommandError(_("Only volunteers on duty can report an incident; sign in first."))
     place = ""
@@ -558,7 +545,7 @@ def _offer(incident: Incident, application: Application, *, by, now: dt.datetime
         raise CommandError(
             _("This incident is closed; nobody can be sent to it."), field="incident"
         )
-    if application.summit_id != incident.summit_id or _open_duty(application) is None:
+    if application.summit_id != incident.summit_id or open_duty(application) is None:
         raise CommandError(
             _("%(name)s is not on duty now; send someone who is.") % {"name": name},
             field="volunteer",

@@ -27,12 +27,9 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from huiwu.core.i18n import localized
+from huiwu.core.spreadsheets import write_sheet
 from huiwu.registration.badges_pdf import render_badges
 from huiwu.registration.models import Registration, SeatRequest, SeatStatus, Status
 from huiwu.summit.models import Forum, Summit
@@ -128,42 +125,17 @@ def _rows(registrations: Iterable[Registration], columns: list[Column]) -> Itera
         yield [column.value(registration) for column in columns]
 
 
-def _text(value) -> object:
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "" if value is None else value
-
-
 def write_xlsx(registrations: Iterable[Registration], stream, *, with_id_documents: bool) -> None:
     """The guest list as an Excel workbook, one guest per row, headings frozen and filterable."""
     columns = guest_list_columns(with_id_documents=with_id_documents)
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Guests"))
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(columns):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = column.width
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.heading)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for values in _rows(registrations, columns):
-        row = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=_text(value))
-            if cell.data_type in {"f", "e"}:
-                cell.data_type = "s"
-            if isinstance(value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            row.append(cell)
-        sheet.append(row)
-        count += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    write_sheet(
+        workbook,
+        _("Guests"),
+        [column.heading for column in columns],
+        _rows(registrations, columns),
+        [column.width for column in columns],
+    )
     workbook.save(stream)
 
 
