@@ -269,6 +269,10 @@ def _delays(listeners: Listeners, sent: list[tuple[float, tuple]]) -> tuple[list
 
 def _latency(layer: str, gate: Gate, listeners: Listeners, tokens: list[str]) -> list[dict]:
     rows = []
+    # A first scan, not counted, tells each client where the scans start: the next ones may
+    # share a batch (live.send_soon) and are counted by the latest scan of each batch.
+    gate.scan(tokens.pop())
+    time.sleep(1.0)
     for change in ("check-in", "incident"):
         sent = []
         for number in range(LATENCY_CHANGES):
