@@ -7,6 +7,7 @@ import random
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 
 from huiwu.core.figures import summit_figures
 from huiwu.demo.generator import DATA
@@ -72,7 +73,10 @@ def test_demo_first_morning_has_sign_ins_tracks_and_the_accounts(small):
     assert (
         duties.filter(inside_geofence=True).count() > duties.filter(inside_geofence=False).count()
     )
-    assert PositionPing.objects.values("application").distinct().count() <= 6 + 1
+    # Each sign-in with consent keeps its one position; tracks (many) only for the tracked few.
+    # (Who is on the first morning depends on the roster solver's time limit, hence on load.)
+    tracks = PositionPing.objects.values("application").annotate(n=Count("pk")).filter(n__gt=1)
+    assert tracks.count() <= 6 + 1
     volunteer = Application.objects.get(user__username="volunteer")
     assert volunteer.status == ApplicationStatus.SELECTED
     first = summit.volunteer_shifts.order_by("start").first()

@@ -49,11 +49,11 @@ ESCALATED = (DispatchStatus.TIMED_OUT, DispatchStatus.DECLINED)
 
 
 def command_figures(summit) -> dict[str, int]:
-    incidents = Incident.objects.filter(summit=summit)
-    return {
-        "incidents": incidents.count(),
-        "incidents_resolved": incidents.filter(status=IncidentStatus.RESOLVED).count(),
-    }
+    """The summit in figures: incidents raised, and how many of them were resolved (one query)."""
+    return Incident.objects.filter(summit=summit).aggregate(
+        incidents=Count("pk"),
+        incidents_resolved=Count("pk", filter=Q(status=IncidentStatus.RESOLVED)),
+    )
 
 
 def step_label(step: str) -> str:
