@@ -147,7 +147,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
+            # A page's channel holds up to this many messages before channels-redis drops
+            # more (its default, 100, is a burst of scans at the opening); pages resync anyway.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX, "capacity": 1000},
         }
     }
     CACHES = {
