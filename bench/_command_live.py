@@ -99,6 +99,9 @@ class Listeners:
         self.lock = threading.Lock()
         self.ready = threading.Event()
         self.failed: list[str] = []
+        # Clients that got their snapshot: the ones an event can reach (a client that could
+        # not connect is counted apart, as a client error, not as events lost).
+        self.listening = 0
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -150,6 +153,9 @@ class Listeners:
                 await asyncio.sleep(1)
         if first.get("type") != "snapshot":
             self.failed.append(f"first message {first.get('type')}")
+        else:
+            with self.lock:
+                self.listening += 1
         connected.release()
         # Gate scans come in batches keeping each zone's latest scan (live.send_soon): a scan
         # has reached the page when a later one of its zone has (the counts are absolute).
@@ -263,7 +269,7 @@ def _delays(listeners: Listeners, sent: list[tuple[float, tuple]]) -> tuple[list
         for began, key in sent:
             arrived = listeners.arrivals.get(key, [])
             delays += [(moment - began) * 1000 for moment in arrived]
-            lost += listeners.count - len(arrived)
+            lost += listeners.listening - len(arrived)
     return delays, lost
 
 

@@ -134,9 +134,18 @@ def main(argv: list[str]) -> None:
         live = result["live"]
         table(
             f"(b) Change → event at {args.clients} dashboard websockets (loopback)",
-            ["layer", "change", "events", "p50 ms", "p95 ms", "max ms", "lost"],
+            ["layer", "change", "events", "p50 ms", "p95 ms", "max ms", "lost", "clients failed"],
             [
-                [r["layer"], r["change"], r["events"], r["p50"], r["p95"], r["max"], r["lost"]]
+                [
+                    r["layer"],
+                    r["change"],
+                    r["events"],
+                    r["p50"],
+                    r["p95"],
+                    r["max"],
+                    r["lost"],
+                    r["client errors"],
+                ]
                 for r in live["latency"]
             ],
         )
