@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from abc import ABCMeta, abstractmethod
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -25,7 +26,7 @@ from huiwu.volunteers.selectors import own_application
 REFUSED = 4403
 
 
-class LiveConsumer(AsyncJsonWebsocketConsumer):
+class LiveConsumer(AsyncJsonWebsocketConsumer, metaclass=ABCMeta):
     """A page that follows one group: subclasses say which group the user may follow
     (:meth:`authorise`) and what its snapshot is (:meth:`snapshot`); both run in a thread,
     since they read the database."""
@@ -33,13 +34,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
     _heartbeat: asyncio.Task | None = None
 
+    @abstractmethod
     def authorise(self) -> str | None:
         """The group the connecting user follows, or ``None`` to refuse them."""
-        raise NotImplementedError
 
+    @abstractmethod
     def snapshot(self) -> dict:
         """The group's whole state now."""
-        raise NotImplementedError
 
     async def connect(self) -> None:
         live.bind_loop(asyncio.get_running_loop())
