@@ -381,6 +381,8 @@ class _CommandBuilder:
         self.say = say
         self.rng = random.Random(SEED)
         self.venues = list(Venue.objects.filter(summit=summit).order_by("pk"))
+        # Lost offers the history must show at least once, whatever the roster left free.
+        self.unshown = [DispatchStatus.TIMED_OUT, DispatchStatus.DECLINED]
 
     def build(self) -> None:
         self.operator = self.account()
@@ -603,6 +605,8 @@ class _CommandBuilder:
                 )
             )
             draw = rng.random()
+            if self.unshown and _attempt < 3 and len(choices) > 1:
+                draw = 0.0 if self.unshown.pop(0) == DispatchStatus.TIMED_OUT else 0.15
             if draw < 0.12 and _attempt < 3:
                 offer.status = DispatchStatus.TIMED_OUT
                 offer.ended_at = clock = offer.respond_by
