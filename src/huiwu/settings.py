@@ -149,7 +149,14 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # A page's channel holds up to this many messages before channels-redis drops
             # more (its default, 100, is a burst of scans at the opening); pages resync anyway.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX, "capacity": 1000},
+            "CONFIG": {
+                # channels-redis waits for a page's messages with a blocking pop of 5 s;
+                # redis-py 8 gives up reading a socket after 5 s by default, which closed every
+                # page quiet for 5 s. A dead Redis is still noticed, 15 s on.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": REDIS_PREFIX,
+                "capacity": 1000,
+            },
         }
     }
     CACHES = {

@@ -164,6 +164,9 @@ def test_a_checkin_through_one_server_reaches_a_dashboard_on_the_other(servers):
         snapshot = json.loads(ws.recv(timeout=10))
         assert snapshot["type"] == "snapshot"
         assert snapshot["state"]["inside"] == 0
+        # Quiet for longer than channels-redis's blocking pop (5 s): the page stays connected
+        # (redis-py's default socket timeout used to close it here).
+        time.sleep(6.5)
 
         scan = urllib.request.Request(
             f"http://{servers['a']}/api/v1/checkin/scan",
