@@ -286,10 +286,20 @@ def test_a_bad_report_is_refused_with_its_sentence(client, volunteer, fields, se
         data["photo"] = SimpleUploadedFile("x.jpg", b"garbage", content_type="image/jpeg")
         sentence = "Upload a valid image"
 
+    data["description"] = "A man fell near the east stairs"
+
     response = client.post(report_url(), data, follow=True)
 
-    assert sentence in response.content.decode()
+    page = response.content.decode()
+    assert sentence in page
     assert Incident.objects.count() == 0
+    # The words typed come back, in the form shown open; once.
+    assert "A man fell near the east stairs</textarea>" in page
+    assert '<details class="phone-report panel" open>' in page
+    if fields["kind"] == "medical":
+        assert '<option value="medical" selected>' in page
+    again = client.get(reverse("volunteers:duty")).content.decode()
+    assert "A man fell" not in again and '<details class="phone-report panel">' in again
 
 
 def test_off_duty_a_volunteer_cannot_report(client, summit):

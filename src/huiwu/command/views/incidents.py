@@ -494,26 +494,37 @@ def answer_task(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("volunteers:duty")
 
 
+# A refused report's words, kept in the session for the phone page to show again (the photo
+# cannot be kept: the volunteer takes it again).
+REFUSED_REPORT = "command.refused_report"
+
+
 @require_POST
 @login_required(login_url=VOLUNTEER_LOGIN_URL)
 def report_incident(request: HttpRequest) -> HttpResponse:
     application = _own_application(request)
     form = PhoneReportForm(request.POST, request.FILES)
-    if not form.is_valid():
+    if form.is_valid():
+        try:
+            incident = services.report_from_phone(application, **form.report_data())
+        except services.CommandError as error:
+            problem = error.message
+        else:
+            messages.success(
+                request,
+                _("Thank you: the command centre has your report (#%(number)s).")
+                % {"number": incident.pk},
+            )
+            return redirect("volunteers:duty")
+    else:
         field, problems = next(iter(form.errors.items()))
         label = form.fields[field].label if field in form.fields else None
-        messages.error(request, f"{label}: {problems[0]}" if label else problems[0])
-        return redirect("volunteers:duty")
-    try:
-        incident = services.report_from_phone(application, **form.report_data())
-    except services.CommandError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Thank you: the command centre has your report (#%(number)s).")
-            % {"number": incident.pk},
-        )
+        problem = f"{label}: {problems[0]}" if label else problems[0]
+    messages.error(request, problem)
+    request.session[REFUSED_REPORT] = {
+        "kind": request.POST.get("kind", "")[:40],
+        "description": request.POST.get("description", "")[: services.MAX_DESCRIPTION],
+    }
     return redirect("volunteers:duty")
 
 
@@ -537,6 +548,15 @@ def _phone_config() -> dict:
             "refused": _("Sign in again to receive tasks."),
         },
     }
+
+
+def _report_form(request: HttpRequest) -> PhoneReportForm:
+    """The phone's report form: empty, or with the words of a report just refused (shown
+    open, so that the volunteer corrects rather than types again)."""
+    refused = request.session.pop(REFUSED_REPORT, None)
+    form = PhoneReportForm(initial=refused or {})
+    form.refused = refused is not None
+    return form
 
 
 def phone_panel(request: HttpRequest, application: Application, on_duty: bool) -> str:
@@ -565,7 +585,7 @@ def phone_panel(request: HttpRequest, application: Application, on_duty: bool) -
         "point": services.incident_point(task.incident) if task else None,
         "broadcasts": broadcasts_,
         "on_duty": on_duty,
-        "report_form": PhoneReportForm() if on_duty else None,
+        "report_form": _report_form(request) if on_duty else None,
         "now": timezone.now(),
         "config": _phone_config(),
         "panel_url": reverse("volunteers:duty"),
