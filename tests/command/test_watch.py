@@ -4,6 +4,7 @@ raised once, not again while its incident is open, and announced to the staff.""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from huiwu.checkin import services as checkin
 from huiwu.checkin.models import GateDevice
@@ -104,6 +105,12 @@ def test_a_silent_gate_device_raises_one_equipment_incident_per_outage(site):
     incident = Incident.objects.get()
     assert (incident.kind, incident.zone, incident.needs) == ("equipment", site.main_hall, ["it"])
     assert incident.place == silent.name
+    # Raised by no reader: said in each language, whatever the watcher's.
+    stamp = timezone.localtime(NOW - dt.timedelta(minutes=10), site.summit.tz).strftime("%H:%M")
+    assert incident.description.splitlines() == [
+        f"闸机设备“{silent.name}”自{stamp}起失去联系。",
+        f"Gate device “{silent.name}” has not been heard from since {stamp}.",
+    ]
 
     # Resolved while still silent: the same outage is not raised again.
     services.change_status(incident, "cancelled", by=operator())

@@ -33,8 +33,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image
 
 from huiwu.checkin.models import GateDevice
@@ -980,6 +981,17 @@ def _summits_under_way(now: dt.datetime):
     )
 
 
+def _in_every_language(message: str, **params) -> str:
+    """An automatic incident's description, a line in each of the platform's languages: the
+    watcher runs in no reader's language, and the incident is read in all of them. Names
+    (a zone's, a post's) are written in each line's language."""
+    lines = []
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            lines.append(_(message) % params)
+    return "\n".join(dict.fromkeys(lines))
+
+
 def _full_zones(summit: Summit) -> Iterable[_Condition]:
     capacities = {
         pk: capacity if capacity is not None else seats
@@ -997,8 +1009,12 @@ def _full_zones(summit: Summit) -> Iterable[_Condition]:
                 fields={
                     "zone": row.zone,
                     "place": str(row.zone)[:MAX_PLACE],
-                    "description": _("%(zone)s holds %(inside)d people for %(capacity)d places.")
-                    % {"zone": row.zone, "inside": row.inside, "capacity": capacity},
+                    "description": _in_every_language(
+                        gettext_noop("%(zone)s holds %(inside)d people for %(capacity)d places."),
+                        zone=row.zone,
+                        inside=row.inside,
+                        capacity=capacity,
+                    ),
                 },
                 rearm=CROWDING_REARM,
             )
@@ -1011,6 +1027,7 @@ def _silent_devices(summit: Summit, now: dt.datetime) -> Iterable[_Condition]:
     devices = GateDevice.objects.filter(
         summit=summit, active=True, last_seen_at__lt=silent, last_seen_at__gte=today
     ).select_related("zone")
+    unheard = gettext_noop("Gate device “%(device)s” has not been heard from since %(time)s.")
     for device in devices:
         yield _Condition(
             # One incident per outage: back online and silent again is a new one.
@@ -1021,11 +1038,11 @@ def _silent_devices(summit: Summit, now: dt.datetime) -> Iterable[_Condition]:
                 "zone": device.zone,
                 "needs": [Skill.IT.value],
                 "place": device.name[:MAX_PLACE],
-                "description": _("Gate device “%(device)s” has not been heard from since %(time)s.")
-                % {
-                    "device": device.name,
-                    "time": timezone.localtime(device.last_seen_at, summit.tz).strftime("%H:%M"),
-                },
+                "description": _in_every_language(
+                    unheard,
+                    device=device.name,
+                    time=timezone.localtime(device.last_seen_at, summit.tz).strftime("%H:%M"),
+                ),
             },
             rearm=None,
         )
@@ -1054,8 +1071,11 @@ def _critical_no_shows(summit: Summit, now: dt.datetime) -> Iterable[_Condition]
                 "post": post,
                 "needs": needs,
                 "place": str(post)[:MAX_PLACE],
-                "description": _("%(name)s did not come to the critical post %(post)s.")
-                % {"name": duty.assignment.application.name, "post": post},
+                "description": _in_every_language(
+                    gettext_noop("%(name)s did not come to the critical post %(post)s."),
+                    name=duty.assignment.application.name,
+                    post=post,
+                ),
             },
             rearm=None,
         )
