@@ -23,6 +23,15 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True)
+def _no_snapshot_of_another_test():
+    """Dashboards share a snapshot read at the same seq moments before; a test's summit may
+    have the id and seq of the previous test's, never its data."""
+    from huiwu.command import consumers
+
+    consumers._shared.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default():
     """Tests read English unless they switch language themselves."""
     with translation.override("en"):

@@ -11,7 +11,7 @@ from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 
-from huiwu.command import live
+from huiwu.command import live, state
 from huiwu.command.consumers import REFUSED, CommandConsumer, VolunteerConsumer
 from tests import factories
 from tests.command.factories import IncidentFactory, on_duty
@@ -140,6 +140,35 @@ def test_a_page_that_saw_a_gap_asks_sync_and_gets_the_whole_state_again(summit, 
     assert len(snapshot["state"]["incidents"]) == 1
 
 
+def test_dashboards_connecting_together_share_one_snapshot_until_an_event(
+    summit, operator, monkeypatch
+):
+    group = live.command_group(summit.pk)
+    reads = []
+    dashboard = state.dashboard
+    monkeypatch.setattr(state, "dashboard", lambda s: reads.append(s.pk) or dashboard(s))
+
+    async def scenario():
+        pages = [communicator(CommandConsumer, "/ws/command/", operator) for _ in range(5)]
+        await asyncio.gather(*(page.connect() for page in pages))
+        first = [await page.receive_json_from(timeout=5) for page in pages]
+        # Something happened: the next page to connect is not sent the old state.
+        await database_sync_to_async(IncidentFactory)(summit=summit)
+        await in_plain_thread(send, group, "incident", {"id": 0})
+        late = communicator(CommandConsumer, "/ws/command/", operator)
+        await late.connect()
+        after = await late.receive_json_from(timeout=5)
+        for page in [*pages, late]:
+            await page.disconnect()
+        return first, after
+
+    first, after = run(scenario)
+    assert {json.dumps(message) for message in first} == {json.dumps(first[0])}
+    assert first[0]["state"]["incidents"] == []
+    assert (after["seq"], len(after["state"]["incidents"])) == (first[0]["seq"] + 1, 1)
+    assert reads == [summit.pk, summit.pk]
+
+
 def test_heartbeats_carry_the_groups_seq(summit, operator, monkeypatch):
     monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 0.05)
     group = live.command_group(summit.pk)
@@ -189,7 +218,7 @@ def test_only_command_staff_may_follow_the_command_group(summit, who):
         socket = communicator(CommandConsumer, "/ws/command/", user)
         connected = await socket.connect()
         closed = await socket.receive_output(timeout=5)
-        await socket.wait(5)
+        await socket.disconnect()  # as the browser answers a close
         return connected, closed
 
     connected, closed = run(scenario)
@@ -245,7 +274,7 @@ def test_someone_without_an_application_is_refused_the_volunteer_socket(summit, 
         socket = communicator(VolunteerConsumer, "/ws/volunteer/", operator)
         await socket.connect()
         closed = await socket.receive_output(timeout=5)
-        await socket.wait(5)
+        await socket.disconnect()  # as the browser answers a close
         return closed
 
     assert run(scenario)["code"] == REFUSED

@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
+import time
 from abc import ABCMeta, abstractmethod
+from collections import defaultdict
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -25,6 +28,11 @@ from huiwu.volunteers.selectors import own_application
 #: The close code of a refused websocket (HTTP's 403, in the range for applications).
 REFUSED = 4403
 
+# The last snapshot message of each group whose pages share theirs (group → (seq, read at,
+# text)), and a lock per group so that pages connecting together wait for one read.
+_shared: dict[str, tuple[int, float, str]] = {}
+_reading: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+
 
 class LiveConsumer(AsyncJsonWebsocketConsumer, metaclass=ABCMeta):
     """A page that follows one group: subclasses say which group the user may follow
@@ -33,6 +41,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer, metaclass=ABCMeta):
 
     group: str | None = None
     _heartbeat: asyncio.Task | None = None
+    #: Pages of one group connecting within this many seconds of each other, with no event
+    #: between them, are sent the same snapshot, read and encoded once: after a server
+    #: restart every dashboard reconnects at once. 0 for a group of one page.
+    share_snapshot_seconds = 0.0
 
     @abstractmethod
     def authorise(self) -> str | None:
@@ -82,8 +94,25 @@ class LiveConsumer(AsyncJsonWebsocketConsumer, metaclass=ABCMeta):
     async def send_snapshot(self) -> None:
         # The seq before the state: the state holds every event up to it.
         seq = await live.acurrent_seq(self.group)
-        snapshot = await database_sync_to_async(self.snapshot)()
-        await self.send_json({"type": "snapshot", "seq": seq, "state": snapshot})
+        await self.send(text_data=await database_sync_to_async(self._snapshot_message)(seq))
+
+    def _snapshot_message(self, seq: int) -> str:
+        if not self.share_snapshot_seconds:
+            return json.dumps({"type": "snapshot", "seq": seq, "state": self.snapshot()})
+        with _reading[self.group]:
+            shared = _shared.get(self.group)
+            # An event after ``seq`` reaches every page sent this snapshot: a page joining at
+            # the same seq a moment later misses nothing by being sent it too.
+            if (
+                shared
+                and shared[0] == seq
+                and time.monotonic() - shared[1] < (self.share_snapshot_seconds)
+            ):
+                return shared[2]
+            started = time.monotonic()
+            text = json.dumps({"type": "snapshot", "seq": seq, "state": self.snapshot()})
+            _shared[self.group] = (seq, started, text)
+            return text
 
     async def live_event(self, message: dict) -> None:
         await self.send(text_data=message["text"])
@@ -96,6 +125,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer, metaclass=ABCMeta):
 
 class CommandConsumer(LiveConsumer):
     """The dashboard and the map of the current summit, for command staff."""
+
+    share_snapshot_seconds = 2.0
 
     def authorise(self) -> str | None:
         summit = current_summit()
