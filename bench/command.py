@@ -134,7 +134,17 @@ def main(argv: list[str]) -> None:
         live = result["live"]
         table(
             f"(b) Change → event at {args.clients} dashboard websockets (loopback)",
-            ["layer", "change", "events", "p50 ms", "p95 ms", "max ms", "lost", "clients failed"],
+            [
+                "layer",
+                "change",
+                "events",
+                "p50 ms",
+                "p95 ms",
+                "max ms",
+                "lost",
+                "clients failed",
+                "all connected s",
+            ],
             [
                 [
                     r["layer"],
@@ -145,6 +155,7 @@ def main(argv: list[str]) -> None:
                     r["max"],
                     r["lost"],
                     r["client errors"],
+                    r["connected in"],
                 ]
                 for r in live["latency"]
             ],
