@@ -278,15 +278,10 @@ def main(argv: list[str]) -> None:
     ]
     result: dict = {"runs": runs}
     if args.phones:
-        # Written with the volunteers API: serves a demo summit and posts positions to it.
-        try:
-            from _volunteer_pings import pings_benchmark
-        except ModuleNotFoundError as missing:
-            if missing.name != "_volunteer_pings":
-                raise
-            result["pings"] = {"skipped": "bench/_volunteer_pings.py is not there yet"}
-        else:
-            result["pings"] = pings_benchmark(args.phones, args.seconds)
+        # Serves a demo-like summit and posts positions to it through the volunteers API.
+        from _volunteer_pings import pings_benchmark
+
+        result["pings"] = pings_benchmark(args.phones, args.seconds)
 
     if args.json:
         print(json.dumps(result, default=float))
