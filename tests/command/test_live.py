@@ -247,6 +247,17 @@ def test_positions_and_scans_leave_together_keeping_each_ones_latest(summit):
     assert live.recent_events(group)[-1]["data"] == {"zone": 3, "zone_inside": 5}
 
 
+def test_the_dashboards_counter_outlives_a_counter_for_every_phone():
+    """Beside the dashboard's counter the cache keeps one per phone (1,260 at Wuzhen): none
+    pushes the dashboard's out, which would restart it at 1 and make every page take the new
+    events for old ones."""
+    group = live.command_group(10**9)
+    first = live.next_seq(group)
+    for application_id in range(1300):
+        live.next_seq(live.volunteer_group(10**9 + application_id))
+    assert live.next_seq(group) == first + 1
+
+
 def test_the_ticker_keeps_the_last_events_but_no_positions(summit):
     group = live.command_group(summit.pk)
     for index in range(live.RECENT_EVENTS + 5):

@@ -8,6 +8,7 @@ import datetime as dt
 import time
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from huiwu.checkin.services import manual_checkin
@@ -246,3 +247,28 @@ def test_the_map_shows_volunteers_and_a_trajectory(
     page.wait_for_function(
         "() => document.querySelectorAll('path.position-dot.position-stale').length === 0"
     )
+
+
+def test_the_dashboard_follows_a_server_whose_counter_started_again(
+    command, open_asgi_page, monkeypatch
+):
+    """The server's event counter lost (its cache emptied): the page, ahead of it, would take
+    every new event for one it has; the first heartbeat behind it makes it fetch the state."""
+    monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 1)
+    group = live.command_group(command["summit"].pk)
+    for _ in range(5):
+        live.next_seq(group)
+    dashboard = open_asgi_page("/en/command/", user=command["operator"])
+    wait_live(dashboard)
+
+    cache.clear()
+    incident = services.report_incident(
+        command["summit"], kind="lost_item", priority=4, place="Press centre"
+    )
+    assert live.current_seq(group) == 1
+    wait_within(
+        dashboard,
+        f"() => document.querySelector('[data-incident=\"{incident.pk}\"]') !== null",
+        seconds=4,
+    )
+    assert kpi(dashboard, "incidents") == "1"

@@ -98,9 +98,17 @@
 
     function feed() {
       clearTimeout(watchdog);
-      watchdog = setTimeout(function () {
-        if (socket) socket.close();
-      }, heartbeat * 3);
+      watchdog = setTimeout(abandon, heartbeat * 3);
+    }
+
+    // Silent for three heartbeats: the connection is dead even if the browser has not noticed
+    // (a half-open TCP connection can take minutes to close). Let it go and connect anew.
+    function abandon() {
+      if (!socket) return;
+      var dead = socket;
+      dead.onopen = dead.onmessage = dead.onclose = null;
+      dead.close();
+      dropped({ code: 0 });
     }
 
     function onMessage(raw) {
@@ -130,7 +138,10 @@
         }
         if (gap) sync();
       } else if (message.type === "heartbeat") {
-        if (seq === null || message.seq <= seq) return;
+        if (seq === null || message.seq === seq) return;
+        // Behind the page: the server's counter started again (its cache was emptied), and
+        // every event would now look old; a snapshot sets the page on the new count.
+        if (message.seq < seq) return sync();
         var expected = message.seq;
         clearTimeout(aheadTimer);
         aheadTimer = setTimeout(function () {
@@ -148,21 +159,24 @@
         feed();
       };
       socket.onmessage = onMessage;
-      socket.onclose = function (event) {
-        clearTimeout(watchdog);
-        clearTimeout(aheadTimer);
-        socket = null;
-        if (closed) return;
-        if (event.code === REFUSED) {
-          closed = true;
-          setStatus("refused");
-          return;
-        }
-        setStatus("reconnecting");
-        var delay = Math.min(15000, 500 * Math.pow(2, attempts)) * (0.75 + Math.random() / 2);
-        attempts += 1;
-        retryTimer = setTimeout(open, delay);
-      };
+      socket.onclose = dropped;
+    }
+
+    function dropped(event) {
+      clearTimeout(watchdog);
+      clearTimeout(aheadTimer);
+      socket = null;
+      syncPending = false;
+      if (closed) return;
+      if (event.code === REFUSED) {
+        closed = true;
+        setStatus("refused");
+        return;
+      }
+      setStatus("reconnecting");
+      var delay = Math.min(15000, 500 * Math.pow(2, attempts)) * (0.75 + Math.random() / 2);
+      attempts += 1;
+      retryTimer = setTimeout(open, delay);
     }
 
     setStatus("connecting");
