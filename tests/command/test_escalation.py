@@ -148,6 +148,41 @@ def test_a_refused_dispatch_queues_nothing(summit, staff, committed):
     assert DBTaskResult.objects.count() == 0
 
 
+@pytest.mark.django_db
+def test_a_live_send_failing_after_commit_loses_neither_the_offer_nor_its_escalation(
+    summit, staff, committed, monkeypatch
+):
+    def layer_down(group, payload):
+        raise TimeoutError("the channel layer did not take the message")
+
+    monkeypatch.setattr(live, "_deliver", layer_down)
+    incident = IncidentFactory(summit=summit)
+
+    offer = committed(services.dispatch, incident, on_duty(summit), by=staff)
+
+    assert Dispatch.objects.get() == offer
+    assert DBTaskResult.objects.get().args_kwargs == {"args": [offer.pk], "kwargs": {}}
+
+
+@pytest.mark.django_db
+def test_the_watch_times_out_an_offer_whose_escalation_was_lost(summit, staff, committed):
+    incident = IncidentFactory(summit=summit)
+    first, second = on_duty(summit, position=NEAR), on_duty(summit, position=FAR)
+    offer = committed(services.dispatch, incident, first, by=staff)
+    DBTaskResult.objects.all().delete()  # the queue lost it
+
+    within_grace = offer.respond_by + services.OVERDUE_GRACE - dt.timedelta(seconds=1)
+    committed(services.watch, summit, now=within_grace)
+    offer.refresh_from_db()
+    assert offer.status == DispatchStatus.OFFERED  # its own task may still come
+
+    late = offer.respond_by + services.OVERDUE_GRACE + dt.timedelta(seconds=1)
+    committed(services.watch, summit, now=late)
+    offer.refresh_from_db()
+    assert (offer.status, offer.ended_at) == (DispatchStatus.TIMED_OUT, late)
+    assert Dispatch.objects.get(incident=incident, volunteer=second).status == "offered"
+
+
 def run_worker_once() -> None:
     Worker(
         queue_names=["default"],

@@ -208,6 +208,7 @@ def test_dispatch_offers_the_task_with_a_deadline_and_moves_the_incident(
 ):
     incident = IncidentFactory(summit=summit)
     volunteer = on_duty(summit, position=NEAR, seen_ago=dt.timedelta(seconds=40))
+    on_duty(summit, position=INSIDE)  # nearer, but not the one sent
     now = timezone.now()
 
     offer = committed(services.dispatch, incident, volunteer, by=staff, now=now)

@@ -206,9 +206,11 @@ def _loop_in_this_thread() -> bool:
 
 def publish(group: str, kind: str, data: dict[str, Any]) -> None:
     """Send an event to a group once the current transaction commits (at once outside one);
-    nothing is sent for a change that is rolled back, nor while :func:`muted`."""
+    nothing is sent for a change that is rolled back, nor while :func:`muted`. A send that
+    fails (the layer down a moment) is logged and skipped: the change is made, the callbacks
+    after it still run, and the pages resync from their snapshot."""
     if not is_muted():
-        transaction.on_commit(lambda: send_now(group, kind, data))
+        transaction.on_commit(lambda: send_now(group, kind, data), robust=True)
 
 
 _mute = threading.local()

@@ -21,7 +21,7 @@ def scan_recorded(sender, instance: ScanEvent, created: bool, **kwargs) -> None:
     if created and not live.is_muted():
         # Counted once the scan commits: the gate's write transaction stays as short as it
         # was, and the counts are the committed ones.
-        transaction.on_commit(lambda: _send_checkin(instance))
+        transaction.on_commit(lambda: _send_checkin(instance), robust=True)
 
 
 def _send_checkin(scan: ScanEvent) -> None:
@@ -34,7 +34,7 @@ def _send_checkin(scan: ScanEvent) -> None:
 def duty_changed(sender, instance: DutyRecord, **kwargs) -> None:
     state.forget_duty(instance.pk)
     if not live.is_muted():
-        transaction.on_commit(lambda: _send_duty(instance))
+        transaction.on_commit(lambda: _send_duty(instance), robust=True)
 
 
 def _send_duty(duty: DutyRecord) -> None:

@@ -511,11 +511,7 @@ def _measure(incident: Incident, application: Application, now: dt.datetime):
     """What the suggestion would say of this volunteer (distance, method, position age), or
     ``None`` without a fresh position or a place to measure from."""
     point = incident_point(incident)
-    rows = [
-        row
-        for row in current_positions(incident.summit, now=now)
-        if row["volunteer"] == application.pk
-    ]
+    rows = current_positions(incident.summit, now=now, volunteer=application)
     if point is None or not rows:
         return None
     found = _index(rows, now, set()).suggest(
@@ -536,7 +532,10 @@ def _schedule_escalation(dispatch: Dispatch) -> None:
     from huiwu.command import tasks
 
     respond_by = dispatch.respond_by
-    transaction.on_commit(lambda: tasks.escalate.using(run_after=respond_by).enqueue(dispatch.pk))
+    # Should the queue be unreachable, the watch times the offer out (see ``_overdue_offers``).
+    transaction.on_commit(
+        lambda: tasks.escalate.using(run_after=respond_by).enqueue(dispatch.pk), robust=True
+    )
 
 
 def _offer(incident: Incident, application: Application, *, by, now: dt.datetime) -> Dispatch:
@@ -587,8 +586,8 @@ def _offer(incident: Incident, application: Application, *, by, now: dt.datetime
         data={"dispatch": dispatch.pk, "volunteer": application.pk, "name": name},
     )
     dispatch.incident = incident
-    _publish_task(dispatch)
     _schedule_escalation(dispatch)
+    _publish_task(dispatch)
     return dispatch
 
 
@@ -1090,17 +1089,36 @@ def _raised_already(summit: Summit, condition: _Condition, now: dt.datetime) -> 
     ).exists()
 
 
+#: How long past its deadline an offer waits for its own escalation task before the watch
+#: times it out instead (the task was lost: a queue down when the offer was made).
+OVERDUE_GRACE = dt.timedelta(seconds=60)
+
+
+def _time_out_overdue_offers(summit: Summit, now: dt.datetime) -> None:
+    overdue = Dispatch.objects.filter(
+        incident__summit=summit,
+        status=DispatchStatus.OFFERED,
+        respond_by__lt=now - OVERDUE_GRACE,
+    ).values_list("pk", flat=True)
+    for pk in overdue:
+        escalate(pk, now=now)  # idempotent: the task, late after all, then does nothing
+
+
 def watch(summit: Summit | None = None, *, now=None) -> dict[str, int]:
     """Raise the incidents nobody has to report: a zone at or over its capacity (crowding,
     high), an active gate device silent for ``COMMAND_DEVICE_OFFLINE_MINUTES`` (equipment), a
     no-show at a critical post today (staffing, high). For ``summit``, else every summit under
     way. Idempotent: a condition already raised is not raised again while its incident is open
     (the database's ``one_open_incident_per_condition`` decides between two watchers); an outage
-    or a no-show is raised once. Returns how many were raised, per type."""
+    or a no-show is raised once. Returns how many were raised, per type.
+
+    It also times out the offers whose escalation task never ran (:data:`OVERDUE_GRACE` past
+    their deadline), so that a lost task never leaves a volunteer offered a task for ever."""
     now = now or timezone.now()
     summits = [summit] if summit is not None else list(_summits_under_way(now))
     raised = {IncidentKind.CROWDING: 0, IncidentKind.EQUIPMENT: 0, IncidentKind.STAFFING: 0}
     for current in summits:
+        _time_out_overdue_offers(current, now)
         conditions = [
             *_full_zones(current),
             *_silent_devices(current, now),

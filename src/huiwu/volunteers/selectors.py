@@ -264,21 +264,23 @@ def no_shows(summit: Summit) -> QuerySet[DutyRecord]:
     )
 
 
-def current_positions(summit: Summit, *, now: dt.datetime | None = None) -> list[dict]:
-    """The last position of every volunteer on duty now, each with its age in seconds, so that
-    an old dot is never taken for a live one. Volunteers on duty who sent none have none."""
+def current_positions(
+    summit: Summit, *, now: dt.datetime | None = None, volunteer: Application | None = None
+) -> list[dict]:
+    """The last position of every volunteer on duty now (or of ``volunteer`` only), each with
+    its age in seconds, so that an old dot is never taken for a live one. Volunteers on duty
+    who sent none have none."""
     now = now or timezone.now()
     last = PositionPing.objects.filter(duty=OuterRef("pk")).order_by("-at")
-    rows = (
-        on_duty(summit)
-        .annotate(
-            last_at=Subquery(last.values("at")[:1]),
-            last_lat=Subquery(last.values("lat")[:1]),
-            last_lon=Subquery(last.values("lon")[:1]),
-            last_accuracy=Subquery(last.values("accuracy_m")[:1]),
-        )
-        .filter(last_at__isnull=False)
-    )
+    duties = on_duty(summit)
+    if volunteer is not None:
+        duties = duties.filter(assignment__application_id=volunteer.pk)
+    rows = duties.annotate(
+        last_at=Subquery(last.values("at")[:1]),
+        last_lat=Subquery(last.values("lat")[:1]),
+        last_lon=Subquery(last.values("lon")[:1]),
+        last_accuracy=Subquery(last.values("accuracy_m")[:1]),
+    ).filter(last_at__isnull=False)
     return [
         {
             "volunteer": duty.assignment.application_id,

@@ -1358,7 +1358,10 @@ def record_position(
     # One statement, no read first: positions come every few seconds from every phone. A
     # resent moment hits the unique constraint and is ignored (the first one stays).
     PositionPing.objects.bulk_create([ping], ignore_conflicts=True)
-    transaction.on_commit(lambda: signals.position_recorded.send(PositionPing, ping=ping))
+    # A listener's failure is logged; the phone's position is recorded all the same.
+    transaction.on_commit(
+        lambda: signals.position_recorded.send(PositionPing, ping=ping), robust=True
+    )
     return ping
 
 
