@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -312,10 +313,11 @@ class _VolunteerBuilder:
         posts: list[tuple[Post, int]] = []
 
         def add(venue, kind, room, headcount, skills, languages, level, label=None):
+            # The post's venue is shown beside its name everywhere: the name says what and,
+            # among several alike at one venue, which.
             zh, en = POST_NAMES[kind]
-            where_zh, where_en = str(venue.name.localize("zh-hans")), str(venue.name.localize("en"))
             if room is not None:
-                where_zh, where_en = room.name.localize("zh-hans"), room.name.localize("en")
+                zh, en = f"{room.name.localize('zh-hans')}{zh}", f"{en}, {room.name.localize('en')}"
             if label:
                 zh, en = f"{zh}（{label[0]}）", f"{en} ({label[1]})"
             post = Post(
@@ -323,7 +325,7 @@ class _VolunteerBuilder:
                 venue=venue,
                 room=room,
                 kind=kind,
-                name=i18n(zh_hans=f"{where_zh}{zh}", en=f"{en}, {where_en}"),
+                name=i18n(zh_hans=zh, en=en),
                 required_skills=list(skills),
                 required_languages=list(languages),
                 min_language_level=level,
@@ -336,8 +338,13 @@ class _VolunteerBuilder:
             venue = venues.get(slug)
             if venue is None:
                 continue
+            alike = Counter(kind for kind, *_rest in specs)
+            numbered = Counter()
             for kind, headcount, skills, languages, level in specs:
-                add(venue, kind, None, headcount, skills, languages, level)
+                numbered[kind] += 1
+                number = numbered[kind]
+                label = (f"{number}号", f"no. {number}") if alike[kind] > 1 else None
+                add(venue, kind, None, headcount, skills, languages, level, label)
         for room in sorted(rooms.values(), key=lambda r: r.pk):
             if room.capacity >= 100:
                 add(room.venue, PostKind.FORUM_STEWARD, room, FORUM_STEWARDS, [], [], 1)
