@@ -250,6 +250,25 @@ def test_a_period_narrows_the_report_and_a_bad_one_says_why(history, operator):
     assert wider.context["report"].total == 6
 
 
+@pytest.mark.parametrize(
+    "period",
+    [("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-01-02"), ("2023-11-01", "2023-11-02")],
+)
+def test_days_far_from_the_summit_show_the_whole_summit_on_the_page_and_in_excel(
+    history, operator, period
+):
+    client = signed_in(operator)
+    query = dict(zip(("from", "to"), period, strict=True))
+
+    page = client.get("/en/command/report/", query)
+    assert page.status_code == 200
+    assert "within a year of the summit" in page.content.decode()
+    assert page.context["report"].total == 5
+    excel = client.get("/en/command/report.xlsx", query)
+    assert excel.status_code == 200
+    assert excel["Content-Disposition"].endswith('-20241120-20241122.xlsx"')
+
+
 def test_the_excel_file_has_every_sheet_with_numbers_as_numbers(history, operator):
     response = signed_in(operator).get("/en/command/report.xlsx")
 

@@ -22,6 +22,9 @@ from huiwu.summit.models import Summit
 PAGE_ROWS = 300
 #: A longer period is refused: the report is about one summit, not years.
 MAX_DAYS = 366
+#: Days further than this from the summit are refused: nothing happened there, and the far ends
+#: of the calendar (year 1, year 9999) cannot be turned into moments in the summit's time zone.
+MARGIN = dt.timedelta(days=366)
 #: One colour per day in the chart of hours (cycled).
 DAY_COLOURS = ("#1f5fa8", "#e0892b", "#3a9a5b", "#8a4fb5", "#c2423c", "#4a8fa8", "#a88a1f")
 
@@ -48,6 +51,8 @@ def read_period(data, summit: Summit) -> tuple[figures.Period, str]:
         return default, f"{error} " + _("The whole summit is shown.")
     if first > last:
         return default, _("The first day comes after the last one; the whole summit is shown.")
+    if first < default.first - MARGIN or last > default.last + MARGIN:
+        return default, _("Choose days within a year of the summit; the whole summit is shown.")
     if (last - first).days >= MAX_DAYS:
         return default, _("Choose at most %(days)s days; the whole summit is shown.") % {
             "days": MAX_DAYS
