@@ -3,6 +3,8 @@ incident, one incident with its suggestions, dispatch and closing, and the broad
 refusal shows its sentence and changes nothing."""
 
 import io
+import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -100,7 +102,7 @@ def test_others_cannot_dispatch_close_or_broadcast(client, summit, incident, rol
         {"status": "cancelled", "note": "x"},
     )
     client.post(url("broadcasts"), {"audience": "all", "text": "Hello"})
-    client.post(url("incident-new"), {"kind": "medical", "priority": "3"})
+    client.post(url("incident-new"), {"kind": "medical", "priority": "3", "place": "Hall 1"})
 
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.NEW
@@ -130,6 +132,10 @@ def test_the_list_shows_open_incidents_first_most_urgent_first_and_filters(
     shown = [row.pk for row in filtered.context["open_incidents"]]
     assert shown == [low.pk]
     assert list(filtered.context["closed_page"].object_list) == []
+    # A change refreshes the list as filtered.
+    assert (
+        filtered.context["live_config"]["page"] == f"{url('incidents')}?venue={venue.pk}&priority=4"
+    )
 
     closed_only = client.get(url("incidents"), {"status": "cancelled"})
     assert closed_only.context["open_incidents"] == []
@@ -293,7 +299,7 @@ def test_dispatching_a_busy_volunteer_is_refused_and_changes_nothing(
     assert incident.status == IncidentStatus.NEW
 
 
-@pytest.mark.parametrize("volunteer", ["", "abc", "999999"])
+@pytest.mark.parametrize("volunteer", ["", "abc", "999999", "²"])
 def test_dispatching_nobody_known_says_so(client, summit, incident, staff, volunteer):
     client.force_login(staff)
     response = client.post(
@@ -329,6 +335,24 @@ def test_skipping_the_lifecycle_is_refused_with_its_sentence(client, summit, inc
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.NEW
     assert ActionLog.objects.count() == 0
+
+
+def test_a_refused_status_page_follows_the_incident_from_the_incidents_own_address(
+    client, summit, incident, staff
+):
+    client.force_login(staff)
+    own = url("incident", public_id=incident.public_id)
+
+    refused = client.post(url("incident-status", public_id=incident.public_id), {"status": "x"})
+
+    assert refused.status_code == 400
+    config = re.search(
+        r'<script id="incidents-live" type="application/json">(.*?)</script>',
+        refused.content.decode(),
+    )
+    assert json.loads(config.group(1))["page"] == own
+    # What the page fetches when the incident changes.
+    assert client.get(own).status_code == 200
 
 
 def test_resolving_without_anyone_on_scene_needs_a_note(client, summit, incident, staff):

@@ -218,7 +218,7 @@ def clean_needs(needs: Iterable[str] | None) -> list[str]:
             code = normalise_code(code)
             if (
                 code not in ISO_639_1
-                or not level.isdigit()
+                or not level.isdecimal()
                 or not MIN_LEVEL <= int(level) <= MAX_LEVEL
             ):
                 raise CommandError(

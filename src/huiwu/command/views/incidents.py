@@ -95,11 +95,13 @@ def _connection_texts() -> dict[str, str]:
     }
 
 
-def _live_config(*, incident: int | None = None) -> dict:
+def _live_config(*, page: str, incident: int | None = None) -> dict:
     """How the incidents pages follow ``ws/command/``: each change of an incident (of this
-    one, on its page) brings the page's live parts up to date."""
+    one, on its page) brings the page's live parts up to date from ``page``."""
     return {
         "socket": "/ws/command/",
+        # Not the browser's address: after a refused form that is the form's POST-only one.
+        "page": page,
         "heartbeat_seconds": live.HEARTBEAT_SECONDS,
         "incident": incident,
         "now": timezone.now().isoformat(),
@@ -145,7 +147,7 @@ def needs_text(needs: list[str]) -> list[str]:
         code, _sep, level = token.partition(":")
         if code in skills:
             words.append(str(skills[code]))
-        elif level.isdigit() and int(level) in LEVELS:
+        elif level.isdecimal() and int(level) in LEVELS:
             words.append(
                 _("%(language)s (%(level)s or better)")
                 % {"language": language_name(code), "level": LEVELS[int(level)]}
@@ -230,7 +232,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         "priorities": Priority.choices,
         "kinds": IncidentKind.choices,
         "venues": Venue.objects.filter(summit=summit).order_by("pk"),
-        "live_config": _live_config(),
+        "live_config": _live_config(page=request.get_full_path()),
     }
     return _render(request, "command/incidents.html", context, summit=summit)
 
@@ -373,7 +375,9 @@ def _incident_page(request, summit: Summit, incident: Incident, status_form=None
             for entry in actions_for(incident)[:50]
         ],
         "point": point,
-        "live_config": _live_config(incident=incident.pk),
+        "live_config": _live_config(
+            page=reverse("command:incident", args=[incident.public_id]), incident=incident.pk
+        ),
     }
     return _render(request, "command/incident.html", context, summit=summit, status=status)
 
@@ -391,7 +395,7 @@ def dispatch(request: HttpRequest, public_id) -> HttpResponse:
     incident = _incident(summit, public_id)
     key = request.POST.get("volunteer", "")
     application = (
-        Application.objects.filter(summit=summit, pk=int(key)).first() if key.isdigit() else None
+        Application.objects.filter(summit=summit, pk=int(key)).first() if key.isdecimal() else None
     )
     if application is None:
         messages.error(request, _("Choose a volunteer of this summit from the suggestions."))

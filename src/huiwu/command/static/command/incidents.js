@@ -4,10 +4,11 @@
  *   marker, which can be dragged); typed coordinates move the marker.
  * - One incident: its point on the map; the answer deadlines of open offers count down.
  * - The list and one incident follow ws/command/ (live.js): a change of an incident (of this
- *   one, on its page) fetches the page again and swaps its live parts ([data-live-region] with
- *   an id), so that what is shown is always what the server renders; forms being typed into
- *   stay outside those parts. After a reconnect the snapshot triggers the same refresh. If the
- *   fetch fails, a "changed — reload" hint appears instead.
+ *   one, on its page) fetches the page again from config.page (the browser's address may be
+ *   that of a refused form, which takes only POST) and swaps its live parts
+ *   ([data-live-region] with an id), so that what is shown is always what the server renders;
+ *   forms being typed into stay outside those parts. After a reconnect the snapshot triggers
+ *   the same refresh. If the fetch fails, a "changed — reload" hint appears instead.
  * - Broadcasts: only the field the audience needs is shown; the text counts its characters.
  */
 (function () {
@@ -108,7 +109,7 @@
       again = true;
       return;
     }
-    refreshing = fetch(location.href, { credentials: "same-origin", cache: "no-store" })
+    refreshing = fetch(config.page, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
         return response.text();
