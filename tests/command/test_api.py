@@ -220,6 +220,29 @@ def test_a_skipping_transition_is_refused(client, scene):
     assert Incident.objects.get().status == IncidentStatus.NEW
 
 
+def test_an_incident_of_another_summit_is_found_only_under_that_summit(client, scene):
+    elsewhere = IncidentFactory(priority=1)  # another summit's
+    before = state()
+    as_user(client, scene["staff"])
+    incident = elsewhere.public_id
+    requests = [
+        ("get", f"/incidents/{incident}", None),
+        ("get", f"/incidents/{incident}/suggestions", None),
+        ("post", f"/incidents/{incident}/dispatches", {"volunteer": scene["free"].pk}),
+        ("post", f"/incidents/{incident}/status", {"status": "cancelled"}),
+    ]
+
+    for method, path, payload in requests:
+        response = call(client, method, path, payload)
+        assert (response.status_code, response.json()) == (
+            404,
+            {"detail": f"There is no incident {incident}."},
+        ), path
+    assert state() == before
+    named = client.get(f"{API}/incidents/{incident}?summit={elsewhere.summit.slug}")
+    assert (named.status_code, named.json()["id"]) == (200, elsewhere.pk)
+
+
 def test_a_broadcast_answers_how_many_it_reached(client, scene):
     as_user(client, scene["staff"])
     response = post(client, "/broadcasts", {"audience": "all", "text": "Rain at 3 pm."})

@@ -57,12 +57,15 @@ def _staff(request: HttpRequest) -> None:
         raise forbidden(_("Only command staff see and handle incidents."))
 
 
-def _incident(public_id: uuid.UUID) -> Incident:
+def _incident(slug: str | None, public_id: uuid.UUID) -> Incident:
+    """The incident of the summit ``slug`` names (the current one by default); another
+    summit's is not found, as on the pages."""
     return found(
         Incident.objects.select_related("summit", "venue", "post__venue").prefetch_related(
             "dispatches__volunteer"
         ),
         _("There is no incident %(id)s.") % {"id": public_id},
+        summit=_summit(slug),
         public_id=public_id,
     )
 
@@ -135,10 +138,10 @@ def create_incident(request: HttpRequest, payload: IncidentIn, summit: str | Non
 
 
 @router.get("/incidents/{public_id}", auth=session_auth, response={200: IncidentOut, **ERRORS})
-def get_incident(request: HttpRequest, public_id: uuid.UUID):
+def get_incident(request: HttpRequest, public_id: uuid.UUID, summit: str | None = None):
     """One incident with its dispatches. For command staff."""
     _staff(request)
-    return _incident(public_id)
+    return _incident(summit, public_id)
 
 
 @router.get(
@@ -146,7 +149,7 @@ def get_incident(request: HttpRequest, public_id: uuid.UUID):
     auth=session_auth,
     response={200: list[CandidateOut], **ERRORS},
 )
-def suggestions(request: HttpRequest, public_id: uuid.UUID):
+def suggestions(request: HttpRequest, public_id: uuid.UUID, summit: str | None = None):
     """The nearest free volunteers on duty with what the incident needs, nearest first; each
     says whether the distance walks the paths or runs straight, and how old the position is.
     For command staff."""
@@ -165,7 +168,7 @@ def suggestions(request: HttpRequest, public_id: uuid.UUID):
             "method": candidate.method,
             "age_seconds": candidate.age_seconds,
         }
-        for candidate in services.suggestions(_incident(public_id))
+        for candidate in services.suggestions(_incident(summit, public_id))
     ]
 
 
@@ -174,11 +177,13 @@ def suggestions(request: HttpRequest, public_id: uuid.UUID):
     auth=session_auth,
     response={201: DispatchOut, **ERRORS},
 )
-def dispatch(request: HttpRequest, public_id: uuid.UUID, payload: DispatchIn):
+def dispatch(
+    request: HttpRequest, public_id: uuid.UUID, payload: DispatchIn, summit: str | None = None
+):
     """Send a volunteer (command staff). Refused with a reason: a closed incident, a volunteer
     not on duty, already on another incident or already offered this one."""
     _staff(request)
-    incident = _incident(public_id)
+    incident = _incident(summit, public_id)
     volunteer = _one(Application, payload.volunteer, _("There is no volunteer %(id)s."))
     offer = _write(services.dispatch, incident, volunteer, by=request.user)
     return Answer(201, selectors.dispatch_summary(offer))
@@ -187,18 +192,20 @@ def dispatch(request: HttpRequest, public_id: uuid.UUID, payload: DispatchIn):
 @router.post(
     "/incidents/{public_id}/status", auth=session_auth, response={200: IncidentOut, **ERRORS}
 )
-def change_status(request: HttpRequest, public_id: uuid.UUID, payload: StatusIn):
+def change_status(
+    request: HttpRequest, public_id: uuid.UUID, payload: StatusIn, summit: str | None = None
+):
     """Move the incident on (command staff): one step forward, resolved (with a note unless
     someone is on scene) or cancelled. A step back, a skip or a closed incident is refused."""
     _staff(request)
     incident = _write(
         services.change_status,
-        _incident(public_id),
+        _incident(summit, public_id),
         payload.status,
         by=request.user,
         note=payload.note,
     )
-    return _incident(incident.public_id)
+    return _incident(summit, incident.public_id)
 
 
 @router.post("/broadcasts", auth=session_auth, response={201: BroadcastOut, **ERRORS})
