@@ -1,9 +1,10 @@
 """The command centre in the admin: for fixing data, not for running operations.
 
-An incident's words (type, priority, place, description, needs, resolution) may be corrected
-here; its status, time stamps and dispatches move only through the services (the pages, the
-API, the escalation), so that the lifecycle and its audit trail stay whole. Dispatches and
-broadcasts are read only; the walking paths of the map are edited here.
+An incident's words (type, priority, place, description, photo, resolution) may be corrected
+here; its status, time stamps, needs, venue, zone, post, point and dispatches move only through
+the services (the pages, the API, the escalation), which check them, tell the dashboards and log
+them, so that the lifecycle and its audit trail stay whole. Dispatches and broadcasts are read
+only; the walking paths of the map are edited here.
 """
 
 from django.contrib import admin
@@ -52,12 +53,17 @@ class IncidentAdmin(HuiwuModelAdmin):
     search_fields = ["place", "description"]
     date_hierarchy = "created_at"
     inlines = [DispatchInline]
-    raw_id_fields = ["post", "reported_by"]
     readonly_fields = [
         "summit",
         "public_id",
         "status",
         "source",
+        "venue",
+        "zone",
+        "post",
+        "lat",
+        "lon",
+        "needs",
         "auto_key",
         "reported_by",
         "created_at",
@@ -88,6 +94,14 @@ class IncidentAdmin(HuiwuModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # raised through the command centre, which checks and announces it
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Once someone was sent, the incident is part of the summit's record (the report counts
+        # it, the volunteer's task points to it): it is cancelled on its page, which says why.
+        # One raised by mistake, with nobody sent, may still be removed here.
+        if obj is not None and obj.dispatches.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(Dispatch)
 class DispatchAdmin(ReadOnlyMixin, HuiwuModelAdmin):
@@ -95,6 +109,9 @@ class DispatchAdmin(ReadOnlyMixin, HuiwuModelAdmin):
     list_filter = ["status", "incident__summit"]
     list_select_related = ["incident", "volunteer__university"]
     search_fields = ["volunteer__name"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # its incident's lifecycle and the report rest on it
 
 
 @admin.register(Broadcast)
