@@ -398,6 +398,15 @@ def test_the_page_shows_the_escalation(client, summit, incident, staff, settings
     assert statuses == {first: DispatchStatus.TIMED_OUT, second: DispatchStatus.OFFERED}
     assert "No acknowledgement in time: escalated" in page
 
+    # The next one acknowledges: the escalation is over, its banner goes; the trail names the
+    # volunteer as they applied, not by their account's e-mail.
+    nxt = Dispatch.objects.get(volunteer=second)
+    services.answer(nxt, "acknowledge", by=second.user)
+    page = client.get(url("incident", public_id=incident.public_id)).content.decode()
+    assert "Escalated" not in page
+    assert '<span class="log-who">第二</span>' in page
+    assert second.user.get_username() not in page
+
 
 def test_an_incident_of_another_summit_is_not_found(client, summit, staff):
     elsewhere = IncidentFactory()

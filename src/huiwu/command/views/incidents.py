@@ -349,6 +349,23 @@ def _candidates(incident: Incident, now: dt.datetime) -> list[dict]:
     return rows
 
 
+def _people(incident: Incident, users: list) -> dict[int, str]:
+    """How the incident page names each of these users: a volunteer by the name they applied
+    with (their account's name is a student e-mail), anyone else by their full name, else
+    their username."""
+    ids = {user.pk for user in users if user is not None}
+    volunteers = dict(
+        Application.objects.filter(summit_id=incident.summit_id, user_id__in=ids).values_list(
+            "user_id", "name"
+        )
+    )
+    return {
+        user.pk: volunteers.get(user.pk) or user.get_full_name() or user.get_username()
+        for user in users
+        if user is not None
+    }
+
+
 def _incident_page(request, summit: Summit, incident: Incident, status_form=None, status=200):
     now = timezone.now()
     rows = _dispatch_rows(incident, now)
@@ -362,8 +379,11 @@ def _incident_page(request, summit: Summit, incident: Incident, status_form=None
             "at": incident.created_at.isoformat(),
             "label": f"#{incident.pk} {incident.get_kind_display()}",
         }
+    entries = list(actions_for(incident)[:50])
+    people = _people(incident, [entry.actor for entry in entries] + [incident.reported_by])
     context = {
         "incident": incident,
+        "reporter": people.get(incident.reported_by_id, ""),
         "steps": lifecycle(incident),
         "dispatch_rows": rows,
         "timed_out": [row for row in rows if row.dispatch.status == DispatchStatus.TIMED_OUT],
@@ -371,8 +391,8 @@ def _incident_page(request, summit: Summit, incident: Incident, status_form=None
         "needs": needs_text(incident.needs),
         "status_form": status_form or StatusForm(),
         "log": [
-            (entry, ACTION_LABELS.get(entry.action, entry.action))
-            for entry in actions_for(incident)[:50]
+            (entry, ACTION_LABELS.get(entry.action, entry.action), people.get(entry.actor_id))
+            for entry in entries
         ],
         "point": point,
         "live_config": _live_config(

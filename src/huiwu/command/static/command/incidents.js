@@ -9,6 +9,7 @@
  *   ([data-live-region] with an id), so that what is shown is always what the server renders;
  *   forms being typed into stay outside those parts. After a reconnect the snapshot triggers
  *   the same refresh. If the fetch fails, a "changed — reload" hint appears instead.
+ * - A refused status change: its sentence is brought into view (the form is far down).
  * - Broadcasts: only the field the audience needs is shown; the text counts its characters.
  */
 (function () {
@@ -28,6 +29,9 @@
   var config = readJson("incidents-live") || {};
   var texts = config.texts || {};
   var mapElement = document.querySelector("[data-volunteer-map]");
+
+  var refusal = document.getElementById("status-errors");
+  if (refusal) refusal.scrollIntoView({ block: "center" });
 
   // --- A new incident: the point from the map --------------------------------------------
   var form = document.querySelector("[data-incident-form]");
