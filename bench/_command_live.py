@@ -134,7 +134,9 @@ class Listeners:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _client(self, connected: asyncio.Semaphore) -> None:
-        headers = {"Cookie": f"sessionid={self.session}"}
+        # The Origin a browser sends: the server refuses a websocket without one of its own.
+        origin = "http://" + urllib.parse.urlsplit(self.url).netloc
+        headers = {"Cookie": f"sessionid={self.session}", "Origin": origin}
         for attempt in range(3):
             try:
                 socket = await websockets.connect(

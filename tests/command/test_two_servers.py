@@ -160,7 +160,9 @@ def test_a_checkin_through_one_server_reaches_a_dashboard_on_the_other(servers):
 
     cookies = sign_in(servers["b"], "operator")
     assert "sessionid=" in cookies
-    with connect(f"ws://{servers['b']}/ws/command/", additional_headers={"Cookie": cookies}) as ws:
+    # A browser's Origin: the server refuses a websocket opened by another site's page.
+    headers = {"Cookie": cookies, "Origin": f"http://{servers['b']}"}
+    with connect(f"ws://{servers['b']}/ws/command/", additional_headers=headers) as ws:
         snapshot = json.loads(ws.recv(timeout=10))
         assert snapshot["type"] == "snapshot"
         assert snapshot["state"]["inside"] == 0
