@@ -38,7 +38,8 @@ class IncidentForm(forms.Form):
     """A new incident typed by command staff: what, how urgent, where (venue, zone, post, a
     point clicked on the map, words), what whoever goes must bring, and a photo."""
 
-    kind = forms.ChoiceField(label=_("Type"), choices=IncidentKind.choices)
+    # No type chosen in advance: an incident recorded in a hurry must not turn up as medical.
+    kind = forms.ChoiceField(label=_("Type"), choices=[("", _("Choose …")), *IncidentKind.choices])
     priority = forms.TypedChoiceField(
         label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.NORMAL
     )
@@ -84,6 +85,15 @@ class IncidentForm(forms.Form):
         self.fields["zone"].queryset = Zone.objects.filter(summit=summit).order_by("venue", "pk")
         self.fields["post"].queryset = _posts(summit)
         self.fields["language"].choices = [("", _("no language needed")), *language_choices()]
+
+    def clean(self):
+        data = super().clean()
+        where = ("venue", "zone", "post", "place", "lat")
+        if not self.errors and not any(data.get(field) not in (None, "") for field in where):
+            raise forms.ValidationError(
+                _("Say where: choose a venue, zone or post, click the map, or describe the place.")
+            )
+        return data
 
     def needs(self) -> list[str]:
         """The skill codes ticked, and the language as ``"fr:2"`` (level 1 when none given)."""

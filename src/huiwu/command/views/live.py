@@ -83,6 +83,8 @@ def labels(summit: Summit) -> dict:
             "minutes_ago": _("%(minutes)s min ago"),
             "other_venue": _("No venue"),
             "stale": _("Old position: the phone has gone quiet"),
+            "zoom_in": _("Zoom in"),
+            "zoom_out": _("Zoom out"),
         },
     }
 

@@ -10,6 +10,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from django_countries.fields import Country
 
 from huiwu.core.i18n import localized
@@ -34,6 +35,13 @@ def _format_for(formats: dict[str, str]) -> str:
 def loc(value) -> str:
     """A per-language text in the active language."""
     return localized(value)
+
+
+@register.filter
+def listing(items) -> str:
+    """Items one after another as the language lists them: "first aid, protocol" in English,
+    "急救、礼宾礼仪" in Chinese."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)
 
 
 @register.filter

@@ -98,7 +98,13 @@
     var config = options.config;
     var clock = options.clock || Clock(config);
     var maxAge = 300;
-    var map = L.map(element, { zoomSnap: 0.25, attributionControl: Boolean(config.tiles) });
+    var map = L.map(element, {
+      zoomSnap: 0.25,
+      zoomControl: false,
+      attributionControl: Boolean(config.tiles),
+    });
+    // Leaflet's own buttons say "Zoom in" in English whatever the page's language.
+    L.control.zoom({ zoomInTitle: labels.texts.zoom_in, zoomOutTitle: labels.texts.zoom_out }).addTo(map);
     map.createPane("base");
     map.getPane("base").style.zIndex = 250;
     map.createPane("positions");
