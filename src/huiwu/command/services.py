@@ -390,7 +390,11 @@ def report_from_phone(
         if not 0 <= accuracy <= 100_000:
             raise CommandError(_("The accuracy must be a number of metres."), field="accuracy")
         # The dispatcher judges the point by it: 10 m is a door, 300 m is a district.
-        place = _("Position from the phone, within %(metres)d m") % {"metres": round(accuracy)}
+        place = _in_every_language(
+            gettext_noop("Position from the phone, within %(metres)d m"),
+            joiner=" / ",
+            metres=round(accuracy),
+        )
     post = duty.assignment.post_shift.post
     return report_incident(
         application.summit,
@@ -980,15 +984,15 @@ def _summits_under_way(now: dt.datetime):
     )
 
 
-def _in_every_language(message: str, **params) -> str:
-    """An automatic incident's description, a line in each of the platform's languages: the
-    watcher runs in no reader's language, and the incident is read in all of them. Names
-    (a zone's, a post's) are written in each line's language."""
-    lines = []
+def _in_every_language(message: str, *, joiner: str = "\n", **params) -> str:
+    """A text the platform writes for everyone (an automatic incident's description, a place
+    it states), in each of its languages: it is written in no reader's language, and read in
+    all of them. Names (a zone's, a post's) are written in each one's language."""
+    texts = []
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            lines.append(_(message) % params)
-    return "\n".join(dict.fromkeys(lines))
+            texts.append(_(message) % params)
+    return joiner.join(dict.fromkeys(texts))
 
 
 def _full_zones(summit: Summit) -> Iterable[_Condition]:
