@@ -8,9 +8,8 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils.dateformat import format as format_date
 from django.utils.html import format_html
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language, get_language_info, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
 from django_countries.fields import Country
 
 from huiwu.core.i18n import localized
