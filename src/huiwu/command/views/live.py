@@ -81,6 +81,7 @@ def labels(summit: Summit) -> dict:
             "points": _("%(count)s positions"),
             "load_failed": _("The trajectory could not be loaded: %(reason)s"),
             "minutes_ago": _("%(minutes)s min ago"),
+            "just_now": _("just now"),
             "other_venue": _("No venue"),
             "stale": _("Old position: the phone has gone quiet"),
             "zoom_in": _("Zoom in"),

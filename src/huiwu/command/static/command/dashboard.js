@@ -284,7 +284,9 @@
       var where = [incident.venue != null ? venueName(incident.venue) : "", incident.place].filter(Boolean).join(" · ");
       item.appendChild(el("span", "incident-where", where));
       item.appendChild(el("span", "status status-" + incident.status, labels.statuses[incident.status] || incident.status));
-      item.appendChild(el("span", "incident-age", format(texts.minutes_ago, { minutes: minutesSince(incident.created_at) })));
+      var minutes = minutesSince(incident.created_at);
+      var age = minutes < 1 ? texts.just_now : format(texts.minutes_ago, { minutes: minutes });
+      item.appendChild(el("span", "incident-age", age));
       list.appendChild(item);
     });
   }
