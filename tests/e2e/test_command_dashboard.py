@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from huiwu.checkin.services import manual_checkin
 from huiwu.command import live, services
+from huiwu.command.models import Incident
+from huiwu.command.selectors import incident_data
 from huiwu.core.i18n import i18n
 from huiwu.registration.models import Status
 from huiwu.summit.models import Venue, ZoneKind
@@ -272,3 +274,28 @@ def test_the_dashboard_follows_a_server_whose_counter_started_again(
         seconds=4,
     )
     assert kpi(dashboard, "incidents") == "1"
+
+
+def test_an_older_state_of_an_incident_arriving_late_does_not_replace_the_newer(
+    command, open_asgi_page
+):
+    """Two changes of one incident committed close together can reach the page in the other
+    order: the page keeps the newer state."""
+    incident = services.report_incident(
+        command["summit"], kind="medical", priority=2, place="Hall 1", by=command["operator"]
+    )
+    older = incident_data(Incident.objects.get(pk=incident.pk))
+    dashboard = open_asgi_page("/en/command/", user=command["operator"])
+    wait_live(dashboard)
+    services.dispatch(incident, command["walker"], by=command["operator"])
+    item = f"[data-incident='{incident.pk}'] .status"
+    dashboard.wait_for_function(
+        f"() => document.querySelector(\"{item}\").classList.contains('status-dispatched')"
+    )
+
+    group = live.command_group(command["summit"].pk)
+    live.send_now(group, "incident", older)
+    # An alert after it: once its banner shows, the late state has been dealt with.
+    live.send_now(group, "alert", {"incident": incident.pk, "reason": "auto_raised"})
+    dashboard.wait_for_selector(".alert-banner")
+    assert "status-dispatched" in dashboard.get_attribute(item, "class")

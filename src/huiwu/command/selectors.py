@@ -79,6 +79,8 @@ def incident_data(incident: Incident) -> dict:
         "acknowledged_at": _iso(incident.acknowledged_at),
         "on_scene_at": _iso(incident.on_scene_at),
         "closed_at": _iso(incident.closed_at),
+        # Its version: pages keep the newest state when two arrive out of order.
+        "updated_at": _iso(incident.updated_at),
         "dispatches": [dispatch_summary(d) for d in incident.dispatches.all()],
     }
 

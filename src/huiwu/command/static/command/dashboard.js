@@ -401,9 +401,9 @@
       drawDuty();
       drawEvents();
     } else if (kind === "incident") {
+      if (!map.upsertIncident(data)) return; // an older state arriving late
       if (OPEN.indexOf(data.status) >= 0) state.incidents[data.id] = data;
       else delete state.incidents[data.id];
-      map.upsertIncident(data);
       remember(message);
       drawKpis();
       drawIncidents();

@@ -5,7 +5,8 @@
  *
  *   var map = HuiwuCommandMap.create(element, {labels, config, paths, onVolunteer(position)});
  *   map.setPositions(list) · map.upsertPosition(p) · map.removeVolunteer(id)
- *   map.setIncidents(list) · map.upsertIncident(incident)   (closed ones are removed)
+ *   map.setIncidents(list) · map.upsertIncident(incident)   (closed ones are removed; an
+ *   incident older than the one shown, by its updated_at, is ignored and false returned)
  *   map.showTrajectory(points) · map.clearTrajectory() · map.position(id)
  *
  * On the map page (an element with data-full) it also runs the page: the legend, the panel of
@@ -243,13 +244,20 @@
       return box;
     }
 
+    // Two changes of one incident committed close together may arrive in the other order:
+    // the newest state wins, open or closed.
+    var versions = {};
+
     function upsertIncident(incident) {
+      var version = Date.parse(incident.updated_at);
+      if (versions[incident.id] > version) return false;
+      versions[incident.id] = version;
       var open = ["new", "dispatched", "acknowledged", "on_scene"].indexOf(incident.status) >= 0;
       var marker = incidents[incident.id];
       if (!open || incident.lat == null || incident.lon == null) {
         if (marker) map.removeLayer(marker);
         delete incidents[incident.id];
-        return;
+        return true;
       }
       var icon = L.divIcon({
         className: "incident-marker priority-" + incident.priority,
@@ -270,6 +278,7 @@
         marker.setIcon(icon);
       }
       marker.setPopupContent(incidentPopup(incident));
+      return true;
     }
 
     // Ages change with time alone: redraw the dots' colours every 15 s.
@@ -301,6 +310,7 @@
           map.removeLayer(incidents[id]);
           delete incidents[id];
         });
+        versions = {};
         list.forEach(upsertIncident);
       },
       upsertIncident: upsertIncident,
