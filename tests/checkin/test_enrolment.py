@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from huiwu.checkin import galleries, messages, services
 from huiwu.checkin.models import Decision, FaceDescriptor, GalleryVersion, Method, ScanEvent
 from huiwu.core.models import ActionLog
+from huiwu.core.services import actions_for
 from huiwu.registration import services as registration_services
 from huiwu.registration.badges import badge_token
 from huiwu.registration.models import Registration
@@ -41,7 +42,8 @@ def stored_files(root) -> list:
 
 def actions(guest, prefix="face.") -> list[str]:
     return list(
-        ActionLog.objects.filter(object_id=str(guest.pk), action__startswith=prefix)
+        actions_for(guest)
+        .filter(action__startswith=prefix)
         .order_by("pk")
         .values_list("action", flat=True)
     )
@@ -158,6 +160,37 @@ def test_purge_deletes_every_descriptor_of_the_summit_and_logs_each(site):
         assert actions(guest) == ["face.enrolled", "face.deleted"]
 
 
+def test_a_purged_summit_gets_no_descriptor_again_when_a_guest_is_saved(
+    site, django_capture_on_commit_callbacks
+):
+    guest = enrolled(site, first_photo(OBAMA))
+    services.purge_biometrics(site.summit)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Registration.objects.get(pk=guest.pk).save()
+
+    assert not FaceDescriptor.objects.exists()
+    assert services.may_hold_descriptor(guest) is False
+    with pytest.raises(services.CheckinError):
+        services.enrol_face(guest)
+    assert not FaceDescriptor.objects.exists()
+    assert list(actions_for(site.summit).values_list("action", "data")) == [
+        ("face.purged", {"count": 1})
+    ]
+
+
+def test_a_registration_rejected_while_its_face_was_computed_gets_no_descriptor(site, organiser):
+    guest = with_photo(site.guest(), first_photo(OBAMA))
+    # Rejected by the secretariat while the enrolment of the guest's last save is under way.
+    registration_services.reject(Registration.objects.get(pk=guest.pk), by=organiser, reason="x")
+
+    with pytest.raises(services.CheckinError):
+        services.enrol_face(guest)
+
+    assert not FaceDescriptor.objects.exists()
+    assert actions(guest) == []
+
+
 def test_purge_waits_for_the_end_of_the_summit_unless_forced(site):
     today = dt.date.today()
     site.summit.start_date, site.summit.end_date = today, today + dt.timedelta(days=1)
@@ -180,6 +213,7 @@ def face_scan(gate, frame, guest=None, key="k1", **extra):
         captured_at=moment(),
         qr_token=badge_token(guest) if guest is not None else None,
         frame=frame.read_bytes(),
+        now=moment(),
         **extra,
     )
 
@@ -222,14 +256,46 @@ def test_a_typed_document_number_needs_a_matching_face(site):
 
     other_gate, _token = site.gate()
     other = face_scan(other_gate, STRANGER, id_number=guest.id_number)
-    assert (other.decision, other.reason) == (Decision.DENY, messages.FACE_MISMATCH)
+    assert (other.decision, other.event.reason) == (Decision.DENY, messages.FACE_MISMATCH)
 
     unknown = face_scan(other_gate, OBAMA_PROBE, key="k2", id_number="X0000000")
-    assert (unknown.decision, unknown.reason) == (Decision.DENY, messages.UNKNOWN_ID)
+    assert (unknown.decision, unknown.event.reason) == (Decision.DENY, messages.UNKNOWN_ID)
 
     with pytest.raises(services.CheckinError) as refused:
         services.scan(gate, idempotency_key="k3", captured_at=moment(), id_number="X0000000")
     assert refused.value.field == "frame"
+
+
+def test_the_gate_does_not_tell_whether_a_typed_document_number_belongs_to_a_guest(site):
+    """Unknown number, a guest without face check-in, a guest with another face: the gate hears
+    one answer; the staff see in the scan which it was."""
+    enrolled_guest = enrolled(site, first_photo(BIDEN))
+    plain_guest = site.guest()
+    gate, _token = site.gate()
+
+    results = [
+        face_scan(gate, OBAMA_PROBE, key="unknown", id_number="X0000000"),
+        face_scan(gate, OBAMA_PROBE, key="plain", id_number=plain_guest.id_number),
+        face_scan(gate, OBAMA_PROBE, key="other-face", id_number=enrolled_guest.id_number),
+        face_scan(gate, OBAMA_PROBE, key="plain", id_number=plain_guest.id_number),  # a retry
+    ]
+
+    assert {(r.decision, r.reason, r.message) for r in results} == {
+        (
+            Decision.DENY,
+            messages.UNCERTAIN,
+            "The face was not recognised with certainty; please show your QR badge.",
+        )
+    }
+    assert [r.event.reason for r in results] == [
+        messages.UNKNOWN_ID,
+        messages.NOT_ENROLLED,
+        messages.FACE_MISMATCH,
+        messages.NOT_ENROLLED,
+    ]
+    # With the badge, the guest is known anyway: the gate says what went wrong.
+    badge = face_scan(gate, OBAMA_PROBE, enrolled_guest, key="badge")
+    assert badge.reason == messages.FACE_MISMATCH
 
 
 def test_face_only_admits_an_enrolled_guest_allowed_in_the_zone(site):

@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db
 
 def scan(gate, guest, key, minutes):
     return services.scan(
-        gate, idempotency_key=key, captured_at=moment(minutes), qr_token=badge_token(guest)
+        gate,
+        idempotency_key=key,
+        captured_at=moment(minutes),
+        qr_token=badge_token(guest),
+        now=moment(minutes),
     )
 
 

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def qr(device, guest, key="k1", when=None, **extra):
+    """A scan answered as soon as captured, unless ``now`` says when the server got it."""
     token = guest if isinstance(guest, str) else badge_token(guest)
+    extra.setdefault("now", when or moment())
     return services.scan(
         device, idempotency_key=key, captured_at=when or moment(), qr_token=token, **extra
     )
@@ -225,10 +227,70 @@ def test_a_capture_time_in_the_future_is_refused_and_records_nothing(site):
     future = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
 
     with pytest.raises(services.CheckinError) as refused:
-        qr(gate, site.guest(), when=future)
+        qr(gate, site.guest(), when=future, now=None)
 
     assert refused.value.field == "captured_at"
     assert not ScanEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "when",
+    [dt.datetime(1, 1, 1), factories.at(-1, 0) - dt.timedelta(minutes=1)],
+    ids=["year-1", "two-days-before"],
+)
+def test_a_capture_time_before_the_summit_is_refused_and_records_nothing(site, when):
+    gate, _token = site.gate()
+
+    with pytest.raises(services.CheckinError) as refused:
+        qr(gate, site.guest(), when=when, now=None)
+
+    assert (refused.value.field, refused.value.message) == (
+        "captured_at",
+        "The capture time lies before the summit; check the device's clock.",
+    )
+    assert not ScanEvent.objects.exists()
+    assert qr(gate, site.guest(), when=factories.at(-1, 0), now=None).decision == Decision.ADMIT
+
+
+def test_an_online_scan_is_judged_when_the_server_gets_it_not_when_the_gate_claims(site):
+    guest = site.guest()
+    site.seat(guest)
+    gate, _token = site.gate(site.forum_room)
+
+    # Sent at 13:00, an hour after the forum, claiming to be from 10:00, when it was held.
+    result = qr(gate, guest, when=moment(0), now=moment(180))
+
+    assert (result.decision, result.reason) == (Decision.DENY, messages.NO_SEAT)
+    assert result.event.captured_at == moment(0)
+
+
+def test_a_delayed_scan_older_than_the_guests_last_one_is_recorded_without_moving_them(site):
+    guest = site.guest()
+    entry, _t1 = site.gate()
+    exit_gate, _t2 = site.gate(direction=Direction.OUT)
+    qr(entry, guest, key="in", when=moment(0))
+    qr(exit_gate, guest, key="out", when=moment(30))
+
+    late = qr(entry, guest, key="late", when=moment(10), now=moment(31))
+
+    assert (late.decision, late.event.moved, late.event.captured_at) == (
+        Decision.ADMIT,
+        False,
+        moment(10),
+    )
+    presence = Presence.objects.get(registration=guest)
+    assert (presence.inside, presence.last_scan_at) == (False, moment(30))
+
+
+def test_a_retry_sending_the_capture_time_in_another_time_zone_gets_the_first_answer(site):
+    guest = site.guest()
+    gate, _token = site.gate()
+    first = qr(gate, guest, when=moment())
+
+    again = qr(gate, guest, when=moment().astimezone(dt.UTC))
+
+    assert (again.replayed, again.event.pk) == (True, first.event.pk)
+    assert ScanEvent.objects.count() == 1
 
 
 @pytest.mark.parametrize("key", ["", " ", "k" * 101, "line\nbreak"])

@@ -39,6 +39,7 @@ def fill(site, zone, guests: int) -> None:
             idempotency_key=f"k{index}",
             captured_at=moment(index),
             qr_token=badge_token(guest),
+            now=moment(index),
         )
 
 

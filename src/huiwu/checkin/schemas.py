@@ -96,7 +96,9 @@ class SyncOutcomeOut(Schema):
     idempotency_key: str
     outcome: Literal["recorded", "duplicate", "conflict"] = Field(
         description="recorded now; duplicate of a scan recorded before (merged); conflict: "
-        "the key was used before for another scan, which is kept."
+        "not recorded, either because the key was used before for another scan (which is "
+        "kept) or because the scan itself is refused (a capture time before the summit): "
+        "`detail` says which. The device drops a conflict from its queue either way."
     )
     event_id: int | None
     decision: Decision | None

@@ -43,7 +43,7 @@ from huiwu.checkin.models import (
 )
 from huiwu.checkin.rules import can_check_in_manually
 from huiwu.core.i18n import localized
-from huiwu.core.services import DomainError, NotAllowed, log_action
+from huiwu.core.services import DomainError, NotAllowed, actions_for, log_action
 from huiwu.registration import badges
 from huiwu.registration.models import Registration, Status
 from huiwu.registration.selectors import ACTIVE
@@ -52,10 +52,18 @@ from huiwu.summit.models import Summit, Zone
 
 # A device's clock may run a little fast; a capture time further ahead is a wrong clock.
 CLOCK_SKEW = dt.timedelta(minutes=5)
+# Gates may be tried out the day before the summit opens; a capture time before that is a wrong
+# clock (and a far-off one would not even fit the database).
+SETUP_DAY = dt.timedelta(days=1)
 # How long a gate may check badges against its offline list before it needs a fresh one.
 OFFLINE_LIST_LIFETIME = dt.timedelta(hours=12)
 OFFLINE_SALT = "huiwu.checkin.offline-list"
 MAX_KEY_LENGTH = 100
+# The audit entry on a summit whose face descriptors were purged; none is computed after it.
+PURGED = "face.purged"
+# Refusals on a typed document number that would tell whoever types it whether the number
+# belongs to a guest of the summit; the gate hears one answer for all, the scan keeps which.
+UNDISCLOSED = {messages.UNKNOWN_ID, messages.NOT_ENROLLED, messages.FACE_MISMATCH}
 
 
 class CheckinError(DomainError):
@@ -114,12 +122,22 @@ def unusable_portrait(registration: Registration) -> str | None:
 
 
 def may_hold_descriptor(registration: Registration) -> bool:
-    """Consent given, a portrait to compute it from, and a registration still under way."""
+    """Consent given, a portrait to compute it from, a registration still under way, and a
+    summit whose face descriptors have not been purged."""
     return (
         registration.face_consent is True
         and bool(registration.photo)
         and registration.status in ACTIVE
+        and not _purged(registration.summit)
     )
+
+
+def _purged(summit: Summit) -> bool:
+    # Faces are kept for the summit only and purged after it (by the daily job once its last
+    # day is over, or by hand with --force): the purge is where their retention ends, so from
+    # then on no save of a guest computes one again. The purge, not the calendar, decides, so
+    # that the one rule of when the summit is over stays the job's.
+    return actions_for(summit).filter(action=PURGED).exists()
 
 
 def needs_enrolment(registration: Registration) -> bool:
@@ -146,13 +164,21 @@ def enrol_face(registration: Registration, *, by=None) -> FaceDescriptor:
         raise CheckinError(_("The guest has not agreed to face check-in."), field="face_consent")
     if not registration.photo:
         raise CheckinError(_("There is no portrait photo to enrol."), field="photo")
+    if not may_hold_descriptor(registration):
+        raise CheckinError(
+            _(
+                "Faces are enrolled only for registrations under way, until the summit's "
+                "face data is purged; nothing was enrolled."
+            )
+        )
     source = registration.photo.name
     face_engine = engine()
     vector = portrait_descriptor(_portrait(registration))
     with transaction.atomic():
         current = Registration.objects.select_for_update().get(pk=registration.pk)
-        # Consent withdrawn or photo replaced while the face was computed: keep nothing.
-        if current.face_consent is not True or current.photo.name != source:
+        # Consent withdrawn, photo replaced or registration ended while the face was
+        # computed: keep nothing.
+        if not may_hold_descriptor(current) or current.photo.name != source:
             raise CheckinError(
                 _("The guest's consent or photo changed meanwhile; nothing was enrolled.")
             )
@@ -215,7 +241,8 @@ def withdraw_face_consent(registration: Registration, *, by=None) -> Registratio
 @transaction.atomic
 def purge_biometrics(summit: Summit, *, by=None) -> int:
     """Delete every face descriptor of the summit (after the event); each deletion is in the
-    audit log. Returns how many were deleted."""
+    audit log, and no descriptor is computed for the summit afterwards. Returns how many were
+    deleted."""
     descriptors = FaceDescriptor.objects.filter(registration__summit=summit).select_related(
         "registration"
     )
@@ -226,6 +253,7 @@ def purge_biometrics(summit: Summit, *, by=None) -> int:
     FaceDescriptor.objects.filter(registration__summit=summit).delete()
     if count:
         _bump_gallery(summit.pk)
+    log_action(summit, PURGED, by=by, data={"count": count})
     return count
 
 
@@ -318,10 +346,12 @@ def touch_device(device: GateDevice) -> None:
 # --- Scans ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ScanResult:
-    """A recorded scan and whether it was the answer to an earlier request with the same key."""
+    """A recorded scan and whether it was the answer to an earlier request with the same key;
+    ``by_document`` for a typed document number, whose refusals the gate hears as one."""
 
     event: ScanEvent
     replayed: bool = False
+    by_document: bool = False
 
     @property
     def decision(self) -> str:
@@ -329,6 +359,9 @@ class ScanResult:
 
     @property
     def reason(self) -> str | None:
+        """The reason the gate is told; the scan keeps the precise one for the staff."""
+        if self.by_document and self.event.reason in UNDISCLOSED:
+            return messages.UNCERTAIN
         return self.event.reason or None
 
     @property
@@ -362,19 +395,33 @@ def _key(value: str) -> str:
     return key
 
 
-def _moment(value: dt.datetime, summit: Summit, *, field: str = "captured_at") -> dt.datetime:
-    """An aware capture time (a naive one is read in the summit's time zone), not in the
-    future beyond a little clock skew."""
+def _moment(value: dt.datetime, summit: Summit, now: dt.datetime) -> dt.datetime:
+    """An aware capture time (a naive one is read in the summit's time zone), from the day
+    before the summit on, and not after ``now`` beyond a little clock skew. No bound at the
+    summit's end: a gate's clock cannot run ahead of the server's, and scans after the summit
+    are still recorded as they happened."""
     if timezone.is_naive(value):
         value = timezone.make_aware(value, summit.tz)
-    if value > timezone.now() + CLOCK_SKEW:
+    opening = dt.datetime.combine(summit.start_date, dt.time.min, tzinfo=summit.tz)
+    if value < opening - SETUP_DAY:
         raise CheckinError(
-            _("The capture time lies in the future; check the device's clock."), field=field
+            _("The capture time lies before the summit; check the device's clock."),
+            field="captured_at",
+        )
+    if value > now + CLOCK_SKEW:
+        raise CheckinError(
+            _("The capture time lies in the future; check the device's clock."),
+            field="captured_at",
         )
     return value
 
 
 def _fingerprint(*parts) -> str:
+    # An instant in UTC: the same capture time sent as 02:00Z or as 10:00+08:00 is a retry.
+    parts = [
+        part.astimezone(dt.UTC).isoformat() if isinstance(part, dt.datetime) else part
+        for part in parts
+    ]
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 
 
@@ -473,13 +520,13 @@ def _id_holder(number: str, summit: Summit, frame: bytes | None) -> _Identified:
     return _verify(_Identified(Method.FACE, registration=holders[0]), frame)
 
 
-def _face_search(device: GateDevice, frame: bytes, moment: dt.datetime) -> _Identified:
-    """1:N over the guests who may enter the device's zone now (at an exit: who is inside),
-    and only them."""
+def _face_search(device: GateDevice, frame: bytes, now: dt.datetime) -> _Identified:
+    """1:N over the guests who may enter the device's zone ``now`` (at an exit: who is
+    inside), and only them."""
     face_engine = engine()
     probe = _probe(frame)
     if device.direction == Direction.IN:
-        candidates = access.admissible(device.zone, moment).values_list("pk", flat=True)
+        candidates = access.admissible(device.zone, now).values_list("pk", flat=True)
     else:
         candidates = Presence.objects.filter(zone=device.zone, inside=True).values_list(
             "registration_id", flat=True
@@ -516,20 +563,26 @@ def _record(
     zone: Zone,
     direction: str,
     moment: dt.datetime,
+    now: dt.datetime,
     key: str,
     fingerprint: str,
     device: GateDevice | None = None,
     staff=None,
 ) -> ScanEvent:
-    """Check the rules, move the guest, store the scan: one transaction."""
+    """Check the rules at ``now``, move the guest, store the scan captured at ``moment``: one
+    transaction."""
     with transaction.atomic():
         decision, reason, moved = found.decision, found.failure, False
         registration = found.registration
         if reason is None and direction == Direction.IN:
-            reason = access.refusal(registration, zone, moment)
+            reason = access.refusal(registration, zone, now)
         if reason is None:
             presence = _lock_presence(zone, registration)
-            if direction == Direction.IN and presence.inside:
+            if presence.last_scan_at is not None and moment < presence.last_scan_at:
+                # A later scan of the guest here reached the server first (this one was
+                # delayed): it decided where the guest is, as for the offline scans.
+                decision = Decision.ADMIT
+            elif direction == Direction.IN and presence.inside:
                 reason = messages.ALREADY_INSIDE
             else:
                 decision = Decision.ADMIT
@@ -571,6 +624,7 @@ def scan(
     qr_token: str | None = None,
     frame: bytes | None = None,
     id_number: str | None = None,
+    now: dt.datetime | None = None,
 ) -> ScanResult:
     """Decide one scan at ``device``'s gate and record it once.
 
@@ -580,14 +634,21 @@ def scan(
     among the guests allowed in the zone now, and admitted only on a clear match. A frame
     without a usable face, or a request with nothing to decide on, is ``CheckinError`` and
     records nothing.
+
+    The gate waits for the answer, so the scan is judged at ``now`` (the server's clock; tests
+    pass their own): a claimed capture time, however old, opens no forum that is over. The
+    capture time is recorded, and a scan captured before the guest's last one here does not
+    move the guest.
     """
+    now = now or timezone.now()
     key = _key(idempotency_key)
-    moment = _moment(captured_at, device.summit)
+    moment = _moment(captured_at, device.summit, now)
     qr_token, id_number = (qr_token or "").strip(), (id_number or "").strip()
+    by_document = bool(id_number) and not qr_token
     frame_hash = hashlib.sha256(frame).hexdigest() if frame is not None else None
-    fingerprint = _fingerprint("scan", moment.isoformat(), qr_token, id_number, frame_hash)
+    fingerprint = _fingerprint("scan", moment, qr_token, id_number, frame_hash)
     if (earlier := _earlier(device, key, fingerprint)) is not None:
-        return earlier
+        return dataclasses.replace(earlier, by_document=by_document)
     if qr_token:
         found = _badge_holder(qr_token, device.summit)
         if found.failure is None and frame is not None:
@@ -600,7 +661,7 @@ def scan(
                 _("This gate checks the badge and the face together; send the QR token too."),
                 field="qr_token",
             )
-        found = _face_search(device, frame, moment)
+        found = _face_search(device, frame, now)
     else:
         raise CheckinError(
             _("Send a QR token, a document number or a camera frame."), field="qr_token"
@@ -611,6 +672,7 @@ def scan(
             zone=device.zone,
             direction=device.direction,
             moment=moment,
+            now=now,
             key=key,
             fingerprint=fingerprint,
             device=device,
@@ -620,8 +682,8 @@ def scan(
         earlier = _earlier(device, key, fingerprint)
         if earlier is None:
             raise
-        return earlier
-    return ScanResult(event)
+        return dataclasses.replace(earlier, by_document=by_document)
+    return ScanResult(event, by_document=by_document)
 
 
 @transaction.atomic
@@ -635,11 +697,13 @@ def manual_checkin(staff_user, registration: Registration, zone: Zone, direction
     if registration.summit_id != zone.summit_id:
         raise CheckinError(_("This guest is registered for another summit."), field="zone")
     key = f"manual-{uuid.uuid4().hex}"
+    now = timezone.now()
     event = _record(
         _Identified(Method.MANUAL, registration=registration),
         zone=zone,
         direction=direction,
-        moment=timezone.now(),
+        moment=now,
+        now=now,
         key=key,
         fingerprint=_fingerprint("manual", key),
         staff=staff_user,
@@ -754,20 +818,26 @@ def _record_offline(device: GateDevice, scan: OfflineScan, moment, fingerprint) 
 def sync(device: GateDevice, scans: list[OfflineScan]) -> list[SyncOutcome]:
     """Record the scans a gate made offline, oldest first, each once: a key already recorded
     with the same content is a duplicate (merged), with other content a conflict (kept as it
-    was). Each scan is its own transaction, so one problem loses no other scan."""
+    was). A scan that can never be recorded (a bad key, decision or capture time) is a
+    conflict too, with the reason in ``detail``, and the others are recorded. Each scan is its
+    own transaction, so one problem loses no other scan."""
+    now = timezone.now()
+    outcomes: list[SyncOutcome | None] = [None] * len(scans)
     checked = []
-    for item in scans:
-        key = _key(item.idempotency_key)
-        moment = _moment(item.captured_at, device.summit)
-        if item.decision not in (Decision.ADMIT, Decision.DENY):
-            raise CheckinError(_("An offline decision is admit or deny."), field="decision")
-        checked.append((moment, key, item))
-    outcomes: list[SyncOutcome | None] = [None] * len(checked)
-    for index in sorted(range(len(checked)), key=lambda i: checked[i][:2]):
-        moment, key, item = checked[index]
-        fingerprint = _fingerprint(
-            "offline", moment.isoformat(), item.qr_token.strip(), item.decision
-        )
+    for index, item in enumerate(scans):
+        try:
+            key = _key(item.idempotency_key)
+            moment = _moment(item.captured_at, device.summit, now)
+            if item.decision not in (Decision.ADMIT, Decision.DENY):
+                raise CheckinError(_("An offline decision is admit or deny."), field="decision")
+        except CheckinError as refused:
+            # Answered for good, so that the gate drops it from its queue rather than sending
+            # it again with every batch.
+            outcomes[index] = SyncOutcome(item.idempotency_key, "conflict", detail=refused.message)
+            continue
+        checked.append((moment, key, index, item))
+    for moment, key, index, item in sorted(checked, key=lambda entry: entry[:3]):
+        fingerprint = _fingerprint("offline", moment, item.qr_token.strip(), item.decision)
         outcomes[index] = _sync_one(device, item, key, moment, fingerprint)
     return outcomes
 
