@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 
-from huiwu.checkin import services
+from huiwu.checkin import faces, messages, services
 from huiwu.checkin.models import GateDevice, ScanEvent
 from huiwu.checkin.schemas import (
     DeviceOut,
@@ -113,6 +113,10 @@ def scan(
     gets the first answer with ``replayed: true``; the same key with other content is a 409.
     A frame that is not a picture, or shows no face, is a 422 and records nothing.
     """
+    # Refused before it is read: an oversized upload must not be copied into memory.
+    if frame is not None and frame.size > faces.MAX_BYTES:
+        message = messages.face_message("too_large", frame=True)
+        raise services.FaceRefused(message, field="frame", code="too_large")
     try:
         result = services.scan(
             request.auth,
@@ -152,7 +156,9 @@ def sync(request: HttpRequest, payload: SyncIn):
     """Upload the scans this gate decided offline. Each is recorded once, as it happened:
     a key recorded before merges (``duplicate``), a key used before for another scan is a
     ``conflict`` and changes nothing. The server checks its rules again and marks an offline
-    admit they would have refused for review. A malformed batch records nothing."""
+    admit they would have refused for review. A scan that can never be recorded (a capture
+    time before the summit or in the future, a blank key) is a ``conflict`` with the reason in
+    ``detail``, and the others are recorded; a batch that does not parse records nothing."""
     outcomes = services.sync(
         request.auth,
         [

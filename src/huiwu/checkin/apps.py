@@ -8,10 +8,11 @@ class CheckinConfig(AppConfig):
     verbose_name = _("Gate check-in")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_save, pre_delete
 
-        from huiwu.checkin import receivers, selectors
-        from huiwu.core import figures
+        from huiwu.checkin import jobs, receivers, selectors
+        from huiwu.checkin.models import FaceDescriptor
+        from huiwu.core import figures, periodic
         from huiwu.core.roles import Role, register_permissions
         from huiwu.registration.models import Registration
 
@@ -26,8 +27,15 @@ class CheckinConfig(AppConfig):
         )
         register_permissions(Role.GATE_STAFF, ["checkin.view_scanevent"])
         figures.register(selectors.checkin_figures)
+        # Purge the face descriptors of summits that are over, daily.
+        periodic.register("checkin.purge_biometrics", jobs.purge_ended_summits, jobs.PURGE_SECONDS)
         post_save.connect(
             receivers.follow_registration,
             sender=Registration,
             dispatch_uid="checkin.follow_registration",
+        )
+        pre_delete.connect(
+            receivers.forget_descriptor,
+            sender=FaceDescriptor,
+            dispatch_uid="checkin.forget_descriptor",
         )

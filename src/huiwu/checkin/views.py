@@ -21,7 +21,7 @@ from huiwu.checkin import rules, selectors, services
 from huiwu.checkin.forms import CheckinForm, LaneForm
 from huiwu.checkin.models import Presence
 from huiwu.core.services import DomainError
-from huiwu.registration.models import Registration
+from huiwu.registration.models import Registration, Status
 from huiwu.registration.views import photo_response
 from huiwu.summit import selectors as summit_selectors
 from huiwu.summit.models import Summit
@@ -161,6 +161,11 @@ def manual_checkin(request: HttpRequest) -> HttpResponse:
 
 @lane_page
 def manual_photo(request: HttpRequest, public_id) -> FileResponse:
-    """A guest's portrait, for the staff to compare with the person at the lane."""
-    registration = get_object_or_404(Registration, public_id=public_id, summit=_summit(request))
+    """A guest's portrait, for the staff to compare with the person at the lane; not a draft's,
+    which the lane does not show either."""
+    registration = get_object_or_404(
+        Registration.objects.exclude(status=Status.DRAFT),
+        public_id=public_id,
+        summit=_summit(request),
+    )
     return photo_response(registration)
