@@ -45,7 +45,7 @@ def staff_requests(scene) -> list[tuple[str, str, dict | None]]:
         ("get", f"/incidents/{incident}", None),
         ("get", f"/incidents/{incident}/suggestions", None),
         ("post", f"/incidents/{incident}/dispatches", {"volunteer": scene["free"].pk}),
-        ("post", f"/incidents/{incident}/status", {"status": "cancelled"}),
+        ("post", f"/incidents/{incident}/status", {"status": "cancelled", "note": "Duplicate."}),
         ("post", "/broadcasts", {"audience": "all", "text": "Hello"}),
     ]
 

@@ -506,6 +506,11 @@ def test_refusals_say_why(summit, staff):
         (new, "dispatched", "An incident is dispatched by sending a volunteer to it."),
         (new, "new", "The incident is already New."),
         (new, "resolved", "Say in a note how the incident was resolved without anyone on scene."),
+        (
+            new,
+            "cancelled",
+            "Say in a note why the incident is cancelled (a false alarm, a duplicate …).",
+        ),
         (new, "closed", "“closed” is not a status of an incident."),
         (closed, "resolved", "This incident is closed (Cancelled); it cannot change any more."),
         (

@@ -114,7 +114,7 @@ def test_a_silent_gate_device_raises_one_equipment_incident_per_outage(site):
     ]
 
     # Resolved while still silent: the same outage is not raised again.
-    services.change_status(incident, "cancelled", by=operator())
+    services.change_status(incident, "cancelled", by=operator(), note="Counted twice.")
     GateDevice.objects.filter(pk=alive.pk).update(last_seen_at=NOW + dt.timedelta(minutes=59))
     assert services.watch(site.summit, now=NOW + dt.timedelta(hours=1)) == NOTHING
     # Back, then silent again: a new outage.
@@ -157,7 +157,7 @@ def test_a_no_show_at_a_critical_post_raises_one_staffing_incident(summit, event
     assert "Zhao Lei" in incident.description
     assert [alert["reason"] for alert in events.alerts()] == ["auto_raised"]
 
-    services.change_status(incident, "cancelled", by=operator())
+    services.change_status(incident, "cancelled", by=operator(), note="Counted twice.")
     assert services.watch(summit, now=NOW + dt.timedelta(minutes=2)) == NOTHING
 
 

@@ -827,7 +827,8 @@ _STEP_DISPATCHES = {
 def change_status(incident: Incident, status: str, *, by, note: str = "", now=None) -> Incident:
     """Staff move an incident on: one step forward (a volunteer's answer given by radio: their
     dispatch moves along), resolved (from a state other than on scene only with a note saying
-    how) or cancelled, from any open state. Closing ends the open dispatches (on scene: done;
+    how) or cancelled, from any open state, with a note saying why (a false alarm, a duplicate:
+    the after-action report reads it). Closing ends the open dispatches (on scene: done;
     the others: withdrawn) and clears them from the phones."""
     _check_staff(by)
     if status not in IncidentStatus.values:
@@ -845,6 +846,11 @@ def change_status(incident: Incident, status: str, *, by, note: str = "", now=No
         if status == IncidentStatus.RESOLVED and skipping and not note:
             raise CommandError(
                 _("Say in a note how the incident was resolved without anyone on scene."),
+                field="note",
+            )
+        if status == IncidentStatus.CANCELLED and not note:
+            raise CommandError(
+                _("Say in a note why the incident is cancelled (a false alarm, a duplicate …)."),
                 field="note",
             )
         previous = incident.status
