@@ -49,6 +49,13 @@ def organiser(db):
 
 
 @pytest.fixture
+def organiser_client(client, organiser):
+    """Django's test client signed in as the secretariat."""
+    client.force_login(organiser)
+    return client
+
+
+@pytest.fixture
 def programme(summit):
     """A small published programme: one venue, two rooms, two forums with sessions, speakers."""
     venue = factories.VenueFactory(summit=summit, slug="wiicc")

@@ -26,3 +26,9 @@ def committed(django_capture_on_commit_callbacks):
 def staff(db):
     """A command operator."""
     return operator()
+
+
+@pytest.fixture(name="operator")
+def operator_fixture(db):
+    """A command operator, for the live pages' tests (named as they call the user)."""
+    return operator()

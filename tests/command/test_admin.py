@@ -18,12 +18,6 @@ def url(name: str, *args) -> str:
 
 
 @pytest.fixture
-def organiser_client(client, organiser):
-    client.force_login(organiser)
-    return client
-
-
-@pytest.fixture
 def incident(summit):
     return IncidentFactory(summit=summit, venue=factories.VenueFactory(summit=summit))
 

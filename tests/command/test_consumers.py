@@ -19,16 +19,6 @@ from tests.command.factories import IncidentFactory, on_duty
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def summit():
-    return factories.SummitFactory(is_current=True)
-
-
-@pytest.fixture
-def operator():
-    return factories.UserFactory(roles=["command_operator"])
-
-
 class Socket(ApplicationCommunicator):
     """A websocket client of one consumer, as a browser speaks to it (channels' own
     ``WebsocketCommunicator`` needs daphne, which Huiwu does not use)."""

@@ -13,20 +13,9 @@ from django.contrib.auth.models import AnonymousUser
 from huiwu.asgi import application
 from huiwu.command import consumers, live
 from huiwu.command.consumers import CHECK_AGAIN, REFUSED, CommandConsumer
-from tests import factories
 from tests.command.test_consumers import Socket, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def summit():
-    return factories.SummitFactory(is_current=True)
-
-
-@pytest.fixture
-def operator():
-    return factories.UserFactory(roles=["command_operator"])
 
 
 class BrowserSocket(Socket):

@@ -43,12 +43,6 @@ def organisation_form(**overrides) -> dict[str, str]:
 
 
 @pytest.fixture
-def organiser_client(client, organiser):
-    client.force_login(organiser)
-    return client
-
-
-@pytest.fixture
 def co_organiser(db):
     user = factories.UserFactory(username="itu-staff", roles=["forum_organiser"])
     factories.MembershipFactory(user=user)

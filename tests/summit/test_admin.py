@@ -37,12 +37,6 @@ def day_filter_of(response):
 
 
 @pytest.fixture
-def organiser_client(client, organiser):
-    client.force_login(organiser)
-    return client
-
-
-@pytest.fixture
 def co_organiser(programme):
     """A co-organiser acting for the host of the two programme forums, which host a third."""
     user = factories.UserFactory(username="itu-staff", roles=["forum_organiser"])

@@ -41,7 +41,7 @@ def forget_descriptor(sender, instance: FaceDescriptor, origin=None, **kwargs) -
         return  # the services' own deletions, which log and change the stamp themselves
     deleted_with = origin.model if isinstance(origin, QuerySet) else type(origin)
     registration = instance.registration
-    services._bump_gallery(registration.summit_id)
+    services.bump_gallery(registration.summit_id)
     log_action(
         registration, "face.deleted", data={"reason": f"{deleted_with._meta.model_name}_deleted"}
     )

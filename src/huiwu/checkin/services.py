@@ -150,7 +150,7 @@ def needs_enrolment(registration: Registration) -> bool:
     return stored.first() != (registration.photo.name, engine().model_hash)
 
 
-def _bump_gallery(summit_id: int) -> None:
+def bump_gallery(summit_id: int) -> None:
     GalleryVersion.objects.update_or_create(
         summit_id=summit_id, defaults={"stamp": uuid.uuid4().hex}
     )
@@ -191,7 +191,7 @@ def enrol_face(registration: Registration, *, by=None) -> FaceDescriptor:
                 "source": source,
             },
         )
-        _bump_gallery(current.summit_id)
+        bump_gallery(current.summit_id)
         log_action(
             current,
             "face.enrolled",
@@ -222,7 +222,7 @@ def delete_descriptor(registration: Registration, *, reason: str, by=None) -> bo
         deleted, _detail = FaceDescriptor.objects.filter(registration=registration).delete()
         if not deleted:
             return False
-        _bump_gallery(registration.summit_id)
+        bump_gallery(registration.summit_id)
         log_action(registration, "face.deleted", by=by, data={"reason": reason})
     return True
 
@@ -252,7 +252,7 @@ def purge_biometrics(summit: Summit, *, by=None) -> int:
         count += 1
     FaceDescriptor.objects.filter(registration__summit=summit).delete()
     if count:
-        _bump_gallery(summit.pk)
+        bump_gallery(summit.pk)
     log_action(summit, PURGED, by=by, data={"count": count})
     return count
 
