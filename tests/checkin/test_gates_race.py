@@ -102,3 +102,45 @@ def test_occupancy_stays_exact_when_many_guests_come_and_go_through_many_gates(s
     assert hall.inside == inside.count() == len(guests) - len(leaving)
     assert set(inside.values_list("registration", flat=True)) == {g.pk for g in guests[1::2]}
     assert selectors.checkin_figures(site.summit) == {"guests_checked_in": len(guests)}
+
+
+def test_gates_racing_for_the_last_places_of_a_zone_that_stops_when_full_never_overfill_it(site):
+    site.main_hall.capacity, site.main_hall.stop_when_full = 5, True
+    site.main_hall.save()
+    guests = [site.guest() for _ in range(12)]
+    gates = [site.gate()[0] for _ in range(4)]
+    exit_gate = site.gate(direction=Direction.OUT)[0]
+    services.scan(
+        gates[0], idempotency_key="early", captured_at=moment(-1), qr_token=badge_token(guests[0])
+    )
+
+    # Twelve guests at four gates at once, and the first guest leaving meanwhile.
+    results = race(
+        [
+            lambda n=n, guest=guest: services.scan(
+                gates[n % len(gates)],
+                idempotency_key=f"in-{guest.pk}",
+                captured_at=moment(),
+                qr_token=badge_token(guest),
+            )
+            for n, guest in enumerate(guests[1:])
+        ]
+        + [
+            lambda: services.scan(
+                exit_gate,
+                idempotency_key="leaving",
+                captured_at=moment(),
+                qr_token=badge_token(guests[0]),
+            )
+        ]
+    )
+
+    admitted = [r for r in results[:-1] if r.decision == Decision.ADMIT]
+    refused = [r for r in results[:-1] if r.decision == Decision.DENY]
+    assert {r.reason for r in refused} <= {messages.FULL}
+    # Five places; the guest who left freed one, if the exit came before the last entry.
+    assert len(admitted) in (4, 5)
+    assert len(admitted) + len(refused) == len(guests) - 1
+    assert results[-1].event.moved  # the first guest left
+    inside = Presence.objects.filter(zone=site.main_hall, inside=True).count()
+    assert inside == len(admitted)

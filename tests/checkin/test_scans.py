@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from huiwu.checkin import access, messages, services
 from huiwu.checkin.models import Decision, Direction, Method, Presence, ScanEvent
@@ -344,3 +345,95 @@ def test_the_manual_lane_refuses_a_guest_of_another_summit(site):
     with pytest.raises(services.CheckinError):
         services.manual_checkin(staff, site.guest(), site.main_hall, "sideways")
     assert not ScanEvent.objects.exists()
+
+
+# --- A zone that stops entry when full ----------------------------------------------------------
+def full_hall(site, places: int):
+    site.main_hall.capacity, site.main_hall.stop_when_full = places, True
+    site.main_hall.save()
+    return site.main_hall
+
+
+def test_a_zone_that_stops_entry_when_full_refuses_the_guest_past_its_capacity(site):
+    full_hall(site, 2)
+    gate, _token = site.gate()
+    first, second, third = site.guest(), site.guest(), site.guest()
+
+    answers = [qr(gate, guest, key=f"k{guest.pk}") for guest in (first, second, third)]
+
+    assert [(a.decision, a.reason) for a in answers] == [
+        (Decision.ADMIT, None),
+        (Decision.ADMIT, None),
+        (Decision.DENY, messages.FULL),
+    ]
+    assert answers[2].message == "This area is full; please wait until someone leaves."
+    assert not ScanEvent.objects.get(registration=third).moved
+    assert Presence.objects.filter(inside=True).count() == 2
+
+
+def test_leaving_frees_a_place_and_a_guest_inside_is_told_they_already_entered(site):
+    full_hall(site, 1)
+    entry, exit_gate = site.gate()[0], site.gate(direction=Direction.OUT)[0]
+    first, second = site.guest(), site.guest()
+    qr(entry, first, key="in-1")
+
+    assert qr(entry, first, key="again").reason == messages.ALREADY_INSIDE
+    assert qr(entry, second, key="in-2").reason == messages.FULL
+    assert qr(exit_gate, first, key="out-1", when=moment(1)).decision == Decision.ADMIT
+    assert qr(entry, second, key="in-2b", when=moment(2)).decision == Decision.ADMIT
+
+
+def test_the_places_of_a_zone_without_its_own_capacity_are_its_rooms_seats(site):
+    room = site.main_hall.rooms.get()
+    room.capacity = 1
+    room.save()
+    site.main_hall.stop_when_full = True
+    site.main_hall.save()
+    gate, _token = site.gate()
+
+    assert site.main_hall.places() == 1
+    assert qr(gate, site.guest(), key="a").decision == Decision.ADMIT
+    assert qr(gate, site.guest(), key="b").reason == messages.FULL
+
+
+def test_a_zone_that_does_not_stop_entry_lets_guests_in_past_its_capacity(site):
+    site.main_hall.capacity = 1
+    site.main_hall.save()
+    gate, _token = site.gate()
+
+    answers = [qr(gate, site.guest(), key=f"k{n}") for n in range(3)]
+
+    assert {answer.decision for answer in answers} == {Decision.ADMIT}
+
+
+def test_the_staffed_lane_stops_at_capacity_too(site):
+    full_hall(site, 1)
+    staff = factories.UserFactory(roles=["gate_staff"])
+    services.manual_checkin(staff, site.guest(), site.main_hall, Direction.IN)
+
+    refused = services.manual_checkin(staff, site.guest(), site.main_hall, Direction.IN)
+
+    assert (refused.decision, refused.reason) == (Decision.DENY, messages.FULL)
+
+
+def test_an_offline_gate_could_not_know_and_its_entries_are_recorded_as_they_happened(site):
+    full_hall(site, 1)
+    gate, _token = site.gate()
+    qr(gate, site.guest(), key="online")
+    late = site.guest()
+
+    [outcome] = services.sync(
+        gate, [services.OfflineScan("offline", moment(1), badge_token(late), Decision.ADMIT)]
+    )
+
+    assert outcome.outcome == "recorded"
+    assert (outcome.event.decision, outcome.event.moved) == (Decision.ADMIT, True)
+    assert Presence.objects.filter(inside=True).count() == 2
+
+
+def test_the_full_message_is_in_chinese_too(site):
+    full_hall(site, 0)
+    gate, _token = site.gate()
+    with translation.override("zh-hans"):
+        message = qr(gate, site.guest()).message
+    assert message == "此区域已满员，请等候有人离场。"  # noqa: RUF001

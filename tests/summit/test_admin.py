@@ -1034,6 +1034,24 @@ def test_a_zone_with_rooms_of_its_summit_is_saved(organiser_client, programme):
     assert set(Zone.objects.get().rooms.all()) == set(programme["rooms"])
 
 
+def test_a_zone_that_stops_entry_when_full_needs_places_to_count(organiser_client, programme):
+    url = reverse("admin:summit_zone_add")
+    summit = programme["summit"]
+
+    refused = organiser_client.post(url, zone_form(summit, [], stop_when_full="on"))
+    with_capacity = organiser_client.post(
+        url, zone_form(summit, [], stop_when_full="on", capacity="150")
+    )
+
+    assert refused.context["adminform"].form.errors == {
+        "stop_when_full": [
+            "Give the zone a capacity or rooms, so that the gates know when it is full."
+        ]
+    }
+    assert with_capacity.status_code == 302
+    assert list(Zone.objects.values_list("capacity", "stop_when_full")) == [(150, True)]
+
+
 # --- Co-organisers' filters ----------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ UNKNOWN_ID = "unknown_id"
 UNCERTAIN = "uncertain"
 NOT_INSIDE = "not_inside"
 NOT_ON_LIST = "not_on_list"
+FULL = "full"
 
 
 def face_message(code: str, *, frame: bool = False) -> str:
@@ -63,6 +64,7 @@ def scan_message(decision: str, reason: str | None) -> str:
         UNKNOWN_ID: _("No approved guest has this document number; please show the QR badge."),
         UNCERTAIN: _("The face was not recognised with certainty; please show your QR badge."),
         NOT_ON_LIST: _("This badge was not on the offline gate's list; please see the staff."),
+        FULL: _("This area is full; please wait until someone leaves."),
     }
     if decision == "no_match":
         return messages.get(reason or "", messages[UNCERTAIN])

@@ -30,7 +30,8 @@ class ScanOut(Schema):
         description="Why: not_approved, wrong_zone, no_seat, revoked, already_inside, "
         "invalid_badge, face_mismatch, not_enrolled, unknown_id, uncertain (no_match), "
         "not_inside (an exit without a recorded entry), not_on_list (refused by an offline "
-        "gate's list); null for a plain admit."
+        "gate's list), full (the zone holds its capacity and stops entry); null for a plain "
+        "admit."
     )
     message: str = Field(description="The sentence to show, in the request's language.")
     guest: GuestOut | None = Field(description="The admitted guest; null otherwise.")

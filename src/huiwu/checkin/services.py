@@ -557,6 +557,19 @@ def _lock_presence(zone: Zone, registration: Registration) -> Presence:
     return Presence.objects.select_for_update().get(zone=zone, registration=registration)
 
 
+def _lock_if_counted(zone: Zone) -> bool:
+    """Whether entries into ``zone`` are counted against its places; if so the zone's row is
+    locked until the transaction ends, so that two gates cannot both let in the last guest."""
+    if not zone.stop_when_full:
+        return False
+    return Zone.objects.select_for_update().filter(pk=zone.pk, stop_when_full=True).exists()
+
+
+def _full(zone: Zone) -> bool:
+    places = zone.places()
+    return places is not None and zone.presences.filter(inside=True).count() >= places
+
+
 def _record(
     found: _Identified,
     *,
@@ -577,6 +590,7 @@ def _record(
         if reason is None and direction == Direction.IN:
             reason = access.refusal(registration, zone, now)
         if reason is None:
+            counted = direction == Direction.IN and _lock_if_counted(zone)
             presence = _lock_presence(zone, registration)
             if presence.last_scan_at is not None and moment < presence.last_scan_at:
                 # A later scan of the guest here reached the server first (this one was
@@ -584,6 +598,8 @@ def _record(
                 decision = Decision.ADMIT
             elif direction == Direction.IN and presence.inside:
                 reason = messages.ALREADY_INSIDE
+            elif counted and _full(zone):
+                reason = messages.FULL
             else:
                 decision = Decision.ADMIT
                 moved = presence.inside != (direction == Direction.IN)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -1002,12 +1002,7 @@ def _in_every_language(message: str, *, joiner: str = "\n", **params) -> str:
 
 
 def _full_zones(summit: Summit) -> Iterable[_Condition]:
-    capacities = {
-        pk: capacity if capacity is not None else seats
-        for pk, capacity, seats in Zone.objects.filter(summit=summit)
-        .annotate(seats=Sum("rooms__capacity"))
-        .values_list("pk", "capacity", "seats")
-    }
+    capacities = dict(Zone.objects.filter(summit=summit).with_places().values_list("pk", "places"))
     for row in zone_occupancy(summit):
         capacity = capacities.get(row.zone.pk)
         if capacity and row.inside >= capacity:

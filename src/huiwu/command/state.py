@@ -14,7 +14,7 @@ import datetime as dt
 from collections import Counter
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from huiwu.checkin.models import Decision, Direction, Presence, ScanEvent
@@ -61,10 +61,10 @@ def level(inside: int, capacity: int | None) -> str:
 def zone_capacities(summit_id: int) -> dict[int, dict]:
     """Per zone: its venue and its capacity (the zone's own, else the seats of its rooms;
     ``None`` when neither is known)."""
-    rows = Zone.objects.filter(summit_id=summit_id).annotate(seats=Sum("rooms__capacity"))
+    rows = Zone.objects.filter(summit_id=summit_id).with_places()
     return {
-        zone.pk: {"venue": zone.venue_id, "capacity": zone.capacity or zone.seats}
-        for zone in rows.only("pk", "venue_id", "capacity")
+        pk: {"venue": venue, "capacity": places}
+        for pk, venue, places in rows.values_list("pk", "venue_id", "places")
     }
 
 
@@ -202,9 +202,7 @@ def checkin_event(scan: ScanEvent) -> dict | None:
     if scan.decision != Decision.ADMIT:
         return None
     zone = scan.zone
-    capacity = zone.capacity
-    if capacity is None:
-        capacity = zone.rooms.aggregate(seats=Sum("capacity"))["seats"]
+    capacity = zone.places()
     inside = Presence.objects.filter(zone__summit_id=zone.summit_id, inside=True).aggregate(
         in_zone=Count("pk", filter=Q(zone_id=zone.pk)),
         in_venue=Count("registration", distinct=True, filter=Q(zone__venue_id=zone.venue_id)),

@@ -267,8 +267,20 @@ class _DemoBuilder:
             (ZoneKind.EXPO, names["expo"], wiicc, [], 12000),
             (ZoneKind.BANQUET, names["banquet"], banquet.venue, [banquet], 1500),
         ]
+        # The lounge and the banquet hall are let in only up to their places; the other zones'
+        # crowding is the command centre's to watch.
+        hard_limit = {ZoneKind.VIP_LOUNGE, ZoneKind.BANQUET}
         zones = [
-            _checked(Zone(summit=summit, name=_text(name), kind=kind, venue=venue, capacity=cap))
+            _checked(
+                Zone(
+                    summit=summit,
+                    name=_text(name),
+                    kind=kind,
+                    venue=venue,
+                    capacity=cap,
+                    stop_when_full=kind in hard_limit,
+                )
+            )
             for kind, name, venue, _rooms, cap in plan
         ]
         Zone.objects.bulk_create(zones)

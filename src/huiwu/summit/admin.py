@@ -267,7 +267,7 @@ class ZoneForm(forms.ModelForm):
 
     class Meta:
         model = Zone
-        fields = ["summit", "name", "kind", "venue", "rooms", "capacity"]
+        fields = ["summit", "name", "kind", "venue", "rooms", "capacity", "stop_when_full"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -294,14 +294,19 @@ class ZoneForm(forms.ModelForm):
                     )
                     % {"rooms": ", ".join(str(room) for room in strangers), "summit": summit},
                 )
+        if cleaned.get("stop_when_full") and cleaned.get("capacity") is None and not rooms:
+            self.add_error(
+                "stop_when_full",
+                _("Give the zone a capacity or rooms, so that the gates know when it is full."),
+            )
         return cleaned
 
 
 @admin.register(Zone)
 class ZoneAdmin(HuiwuModelAdmin):
     form = ZoneForm
-    list_display = ["name", "summit", "kind", "venue", "capacity", "room_count"]
-    list_filter = ["summit", "kind", "venue"]
+    list_display = ["name", "summit", "kind", "venue", "capacity", "stop_when_full", "room_count"]
+    list_filter = ["summit", "kind", "venue", "stop_when_full"]
     list_select_related = ["summit", "venue"]
     search_fields = ["name"]
     autocomplete_fields = ["venue"]

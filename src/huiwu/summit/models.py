@@ -9,7 +9,8 @@ from django.conf.locale import LANG_INFO
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -286,6 +287,13 @@ class ZoneKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class ZoneQuerySet(models.QuerySet):
+    def with_places(self) -> "ZoneQuerySet":
+        """Annotate ``places``: how many people the zone holds, its own capacity else the seats
+        of its rooms (``None`` when neither is known)."""
+        return self.annotate(places=Coalesce("capacity", Sum("rooms__capacity")))
+
+
 class Zone(models.Model):
     """An access zone: the area behind a set of gates, for which access rules hold."""
 
@@ -309,6 +317,16 @@ class Zone(models.Model):
         blank=True,
         help_text=_("How many people may be inside at once; leave empty for the sum of its rooms."),
     )
+    stop_when_full = models.BooleanField(
+        _("stop entry when full"),
+        default=False,
+        help_text=_(
+            "The gates and the staffed lane refuse entry while the zone holds its capacity; "
+            "exits stay open. Gates working offline cannot know and let guests in."
+        ),
+    )
+
+    objects = ZoneQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("access zone")
@@ -321,6 +339,14 @@ class Zone(models.Model):
     def clean(self) -> None:
         if self.venue_id and self.summit_id and self.venue.summit_id != self.summit_id:
             raise ValidationError({"venue": _("The venue belongs to another summit.")})
+
+    def places(self) -> int | None:
+        """How many people the zone holds (see ``ZoneQuerySet.with_places``)."""
+        if self.capacity is not None:
+            return self.capacity
+        if self.pk is None:
+            return None
+        return self.rooms.aggregate(seats=Sum("capacity"))["seats"]
 
 
 class Track(models.TextChoices):
