@@ -1,5 +1,7 @@
 import pytest
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.utils import translation
 
 from tests import factories
@@ -29,6 +31,14 @@ def _no_snapshot_of_another_test():
     from huiwu.command import consumers
 
     consumers._shared.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """A test starts with no counters of the one before (failed sign-ins, live sequences).
+    Only the process's own memory: clearing a Redis cache would flush the whole database."""
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from django.core import signing
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import File, Form, Router
 from ninja import Status as Answer
 from ninja.errors import HttpError
@@ -26,6 +27,7 @@ from huiwu.checkin.schemas import (
     SyncIn,
     SyncOut,
 )
+from huiwu.core import throttle
 from huiwu.core.api import NotFound
 from huiwu.core.i18n import localized
 from huiwu.core.schemas import ErrorOut, ValidationErrorOut
@@ -40,7 +42,8 @@ ERRORS = {401: ErrorOut, 422: ValidationErrorOut}
 
 
 class DeviceToken(HttpBearer):
-    """A gate device's bearer token; every refusal says what is wrong, as a 401."""
+    """A gate device's bearer token; every refusal says what is wrong, as a 401. An address
+    that sent too many unknown tokens is answered 429 for the unknown ones."""
 
     def __call__(self, request: HttpRequest) -> GateDevice:
         scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
@@ -52,16 +55,33 @@ class DeviceToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> GateDevice:
         device = services.device_for_token(token)
-        if device is None:
+        if device is not None:
+            # A registered gate is never locked out: its token cannot be guessed, and the
+            # arrivals must not stop because something else on the venue's network guessed.
+            services.touch_device(device)
+            return device
+        address = throttle.client_address(request)
+        if seconds := throttle.wait_seconds(throttle.DEVICE_TOKEN, address):
+            wait = throttle.minutes(seconds)
             raise HttpError(
-                401,
-                _(
-                    "This gate device token is unknown or has been revoked; "
-                    "ask the secretariat for a new one."
-                ),
+                429,
+                ngettext(
+                    "Too many unknown gate device tokens came from this address. Try again in "
+                    "about %(minutes)d minute, with the token from the secretariat.",
+                    "Too many unknown gate device tokens came from this address. Try again in "
+                    "about %(minutes)d minutes, with the token from the secretariat.",
+                    wait,
+                )
+                % {"minutes": wait},
             )
-        services.touch_device(device)
-        return device
+        throttle.record_failure(throttle.DEVICE_TOKEN, address)
+        raise HttpError(
+            401,
+            _(
+                "This gate device token is unknown or has been revoked; "
+                "ask the secretariat for a new one."
+            ),
+        )
 
 
 device_auth = DeviceToken()

@@ -33,6 +33,7 @@ from django_countries.filters import CountryFilter
 from i18nfield.fields import I18nCharField, I18nTextField
 from i18nfield.forms import I18nTextarea, I18nTextInput
 
+from huiwu.core.forms import AdminSignInForm
 from huiwu.core.models import ActionLog, Membership, Organisation, Person
 from huiwu.core.rules import is_forum_organiser_role, is_organiser, people_in_reach
 from huiwu.core.services import actions_for, log_action
@@ -40,6 +41,8 @@ from huiwu.core.services import actions_for, log_action
 admin.site.site_header = _("Huiwu 会务 · Secretariat")
 admin.site.site_title = _("Huiwu 会务 · Secretariat")
 admin.site.index_title = _("Programme, venues and organisations")
+# Staff sign in with the limits on failed attempts of the site's own sign-in.
+admin.site.login_form = AdminSignInForm
 
 
 # --- Per-language texts ------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 
+from huiwu.core.forms import SignInForm
+
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The 404 page, in the language LocaleMiddleware chose (the address's prefix, else the
@@ -29,8 +31,10 @@ class SignInView(LoginView):
 
     Apps mount it with their texts and landing page:
     ``SignInView.as_view(extra_context={"heading": ..., "intro": ...}, landing="app:page")``.
+    Its form refuses an account or an address after too many failed attempts.
     """
 
+    form_class = SignInForm
     template_name = "core/sign_in.html"
     redirect_authenticated_user = True
     landing = "summit:home"

@@ -21,6 +21,7 @@ from ninja import Status as Answer
 from ninja.errors import ValidationError
 from ninja.pagination import paginate
 
+from huiwu.core import throttle
 from huiwu.core.api import NotFound, Pages, forbidden, session_auth
 from huiwu.core.rules import is_organiser
 from huiwu.core.schemas import ErrorOut, ValidationErrorOut
@@ -224,12 +225,14 @@ def _waitlist_position(seat: SeatRequest) -> int:
 @router.get(
     "/{public_id}",
     auth=None,
-    response={200: RegistrationStatusOut, 404: ErrorOut, 422: ValidationErrorOut},
+    response={200: RegistrationStatusOut, 404: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
 )
+@throttle.limit_link_guesses
 def get_registration(request: HttpRequest, public_id: str, key: Query[str]):
     """The status of a registration, for the guest: its state, the reason of a decision
     against it and the seats with places on the waitlists. Needs the personal key (``key``,
-    the last part of the personal link); a wrong id or key answers 404 alike."""
+    the last part of the personal link); a wrong id or key answers 404 alike, and too many of
+    them from one address a 429."""
     message = _("No registration has this id and key; open the personal link from your e-mail.")
     try:
         parsed = uuid.UUID(public_id)

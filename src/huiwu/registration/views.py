@@ -3,7 +3,8 @@ personal page with the status, the e-badge and the personal agenda, and the dele
 page. Thin: read, call ``services``, render.
 
 A guest has no account: the personal link (``access_key``, about 190 random bits) is the key
-to the guest's own pages, the photo and the badge. A wrong key is a 404, never a hint.
+to the guest's own pages, the photo and the badge. A wrong key is a 404, never a hint; an
+address that opens too many is refused for a while (``throttle.limit_link_guesses``).
 """
 
 import itertools
@@ -28,6 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from huiwu.checkin.services import unusable_portrait
+from huiwu.core import throttle
 from huiwu.core.i18n import localized
 from huiwu.registration import selectors, services
 from huiwu.registration.badges import badge_token
@@ -239,6 +241,7 @@ def new(request: HttpRequest, category: str) -> HttpResponse:
 
 
 @never_cache
+@throttle.limit_link_guesses
 def invitation(request: HttpRequest, code: str) -> HttpResponse:
     try:
         invited = services.open_invitation(code)
@@ -277,6 +280,7 @@ def invitation(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @never_cache
+@throttle.limit_link_guesses
 def edit(request: HttpRequest, access_key: str) -> HttpResponse:
     registration = _registration(access_key)
     if registration.status not in EDITABLE:
@@ -340,6 +344,7 @@ def _masked(number: str) -> str:
 
 
 @never_cache
+@throttle.limit_link_guesses
 def guest(request: HttpRequest, access_key: str) -> HttpResponse:
     registration = _registration(access_key)
     summit = registration.summit
@@ -368,6 +373,7 @@ def guest(request: HttpRequest, access_key: str) -> HttpResponse:
 
 
 @require_POST
+@throttle.limit_link_guesses
 def submit(request: HttpRequest, access_key: str) -> HttpResponse:
     registration = _registration(access_key)
     offered = {forum.pk: forum for forum in _offered_forums(registration)}
@@ -397,6 +403,7 @@ def submit(request: HttpRequest, access_key: str) -> HttpResponse:
 
 
 @require_POST
+@throttle.limit_link_guesses
 def withdraw(request: HttpRequest, access_key: str) -> HttpResponse:
     registration = _registration(access_key)
     if registration.status == Status.REJECTED:
@@ -411,6 +418,7 @@ def withdraw(request: HttpRequest, access_key: str) -> HttpResponse:
 
 
 @require_POST
+@throttle.limit_link_guesses
 def consent(request: HttpRequest, access_key: str) -> HttpResponse:
     registration = _registration(access_key)
     answer = consent_value(request.POST.get("face_consent"))
@@ -445,6 +453,7 @@ def photo_response(registration: Registration) -> FileResponse:
     return response
 
 
+@throttle.limit_link_guesses
 def photo(request: HttpRequest, access_key: str) -> FileResponse:
     return photo_response(_registration(access_key))
 
@@ -456,6 +465,7 @@ def _approved(access_key: str) -> Registration:
     return registration
 
 
+@throttle.limit_link_guesses
 def badge_pdf(request: HttpRequest, access_key: str) -> HttpResponse:
     registration = _approved(access_key)
     response = HttpResponse(content_type="application/pdf")
@@ -466,6 +476,7 @@ def badge_pdf(request: HttpRequest, access_key: str) -> HttpResponse:
     return response
 
 
+@throttle.limit_link_guesses
 def agenda_ics(request: HttpRequest, access_key: str) -> HttpResponse:
     registration = _registration(access_key)
     summit = registration.summit
@@ -502,6 +513,7 @@ def delegation_category(delegation: Delegation) -> tuple[GuestCategory | None, b
 
 
 @never_cache
+@throttle.limit_link_guesses
 def delegation(request: HttpRequest, access_key: str) -> HttpResponse:
     team = get_object_or_404(Delegation.objects.select_related("summit"), access_key=access_key)
     summit = team.summit
