@@ -280,10 +280,14 @@ COMMAND_SUGGESTIONS = int(_env_number("HUIWU_COMMAND_SUGGESTIONS", 5))
 
 # --- Abuse limits ----------------------------------------------------------------------------
 # Failed attempts allowed in a window before more are refused, even right ones (core/throttle.py):
-# passwords per account and per client address; personal links per address. Unknown gate device
+# passwords per account from one address, per account from everywhere and per client address;
+# personal links per address. Unknown gate device
 # tokens are counted too, but a registered gate is never refused. A venue network may put a whole
 # crowd behind one address: raise the per-address limits there rather than lock the crowd out.
 SIGN_IN_FAILURES_PER_ACCOUNT = int(_env_number("HUIWU_SIGN_IN_FAILURES_PER_ACCOUNT", 10))
+SIGN_IN_FAILURES_PER_ACCOUNT_TOTAL = int(
+    _env_number("HUIWU_SIGN_IN_FAILURES_PER_ACCOUNT_TOTAL", 100)
+)
 SIGN_IN_FAILURES_PER_ADDRESS = int(_env_number("HUIWU_SIGN_IN_FAILURES_PER_ADDRESS", 50))
 SIGN_IN_LOCK_MINUTES = _env_number("HUIWU_SIGN_IN_LOCK_MINUTES", 15)
 TOKEN_FAILURES_PER_ADDRESS = int(_env_number("HUIWU_TOKEN_FAILURES_PER_ADDRESS", 50))

@@ -2,7 +2,11 @@
 through the services; entries are counted once and occupancy stays exact. Runs on SQLite
 (writers serialised by BEGIN IMMEDIATE) and on PostgreSQL (row locks), where it matters most."""
 
+import threading
+import time
+
 import pytest
+from django.db import connections
 
 from huiwu.checkin import messages, selectors, services
 from huiwu.checkin.models import Decision, Direction, Presence, ScanEvent
@@ -144,3 +148,61 @@ def test_gates_racing_for_the_last_places_of_a_zone_that_stops_when_full_never_o
     assert results[-1].event.moved  # the first guest left
     inside = Presence.objects.filter(zone=site.main_hall, inside=True).count()
     assert inside == len(admitted)
+
+
+def test_an_exit_and_an_entry_of_the_same_guest_at_once_at_a_counted_zone_both_finish(
+    site, monkeypatch
+):
+    """The exit holds the guest's presence and then writes its scan, whose foreign key reads
+    the zone row; the entry holds the zone row and waits for the presence. Neither may wait
+    for the other (on PostgreSQL a plain FOR UPDATE of the zone was a deadlock)."""
+    site.main_hall.capacity, site.main_hall.stop_when_full = 5, True
+    site.main_hall.save()
+    guest = site.guest()
+    token = badge_token(guest)
+    entry, exit_gate = site.gate()[0], site.gate(direction=Direction.OUT)[0]
+    services.scan(entry, idempotency_key="first", captured_at=moment(-60), qr_token=token)
+    exit_holds_presence = threading.Event()
+    lock_presence = services._lock_presence
+
+    def held_a_while(zone, registration):
+        presence = lock_presence(zone, registration)
+        if threading.current_thread().name == "exit":
+            exit_holds_presence.set()
+            time.sleep(1.5)  # the entry takes the zone row meanwhile
+        return presence
+
+    monkeypatch.setattr(services, "_lock_presence", held_a_while)
+
+    def leave():
+        return services.scan(
+            exit_gate, idempotency_key="out", captured_at=moment(-1), qr_token=token
+        )
+
+    def enter():
+        exit_holds_presence.wait(10)
+        time.sleep(0.2)
+        return services.scan(entry, idempotency_key="in", captured_at=moment(), qr_token=token)
+
+    results = {}
+
+    def run(name, job):
+        try:
+            results[name] = job()
+        except Exception as error:  # the failure is what the test reports
+            results[name] = error
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=run, args=("exit", leave), name="exit"),
+        threading.Thread(target=run, args=("entry", enter), name="entry"),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert results["exit"].decision == Decision.ADMIT
+    assert (results["entry"].decision, results["entry"].reason) == (Decision.ADMIT, None)
+    assert Presence.objects.get(registration=guest).inside

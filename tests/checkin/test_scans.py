@@ -432,8 +432,9 @@ def test_an_offline_gate_could_not_know_and_its_entries_are_recorded_as_they_hap
 
 
 def test_the_full_message_is_in_chinese_too(site):
-    full_hall(site, 0)
+    full_hall(site, 1)
     gate, _token = site.gate()
+    qr(gate, site.guest(), key="first")
     with translation.override("zh-hans"):
-        message = qr(gate, site.guest()).message
+        message = qr(gate, site.guest(), key="second").message
     assert message == "此区域已满员，请等候有人离场。"  # noqa: RUF001

@@ -1039,6 +1039,7 @@ def test_a_zone_that_stops_entry_when_full_needs_places_to_count(organiser_clien
     summit = programme["summit"]
 
     refused = organiser_client.post(url, zone_form(summit, [], stop_when_full="on"))
+    nobody = organiser_client.post(url, zone_form(summit, [], stop_when_full="on", capacity="0"))
     with_capacity = organiser_client.post(
         url, zone_form(summit, [], stop_when_full="on", capacity="150")
     )
@@ -1048,6 +1049,9 @@ def test_a_zone_that_stops_entry_when_full_needs_places_to_count(organiser_clien
             "Give the zone a capacity or rooms, so that the gates know when it is full."
         ]
     }
+    assert nobody.context["adminform"].form.errors["capacity"] == [
+        "Ensure this value is greater than or equal to 1."
+    ]
     assert with_capacity.status_code == 302
     assert list(Zone.objects.values_list("capacity", "stop_when_full")) == [(150, True)]
 

@@ -11,7 +11,6 @@ from django.core import signing
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from ninja import File, Form, Router
 from ninja import Status as Answer
 from ninja.errors import HttpError
@@ -61,18 +60,14 @@ class DeviceToken(HttpBearer):
             services.touch_device(device)
             return device
         address = throttle.client_address(request)
-        if seconds := throttle.wait_seconds(throttle.DEVICE_TOKEN, address):
-            wait = throttle.minutes(seconds)
+        if throttle.wait_seconds(throttle.DEVICE_TOKEN, address):
+            # A right token works at once, so the sentence says which, not how long to wait.
             raise HttpError(
                 429,
-                ngettext(
-                    "Too many unknown gate device tokens came from this address. Try again in "
-                    "about %(minutes)d minute, with the token from the secretariat.",
-                    "Too many unknown gate device tokens came from this address. Try again in "
-                    "about %(minutes)d minutes, with the token from the secretariat.",
-                    wait,
-                )
-                % {"minutes": wait},
+                _(
+                    "Too many unknown gate device tokens came from this address; use the token "
+                    "the secretariat gave for this gate."
+                ),
             )
         throttle.record_failure(throttle.DEVICE_TOKEN, address)
         raise HttpError(

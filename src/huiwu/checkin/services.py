@@ -559,10 +559,14 @@ def _lock_presence(zone: Zone, registration: Registration) -> Presence:
 
 def _lock_if_counted(zone: Zone) -> bool:
     """Whether entries into ``zone`` are counted against its places; if so the zone's row is
-    locked until the transaction ends, so that two gates cannot both let in the last guest."""
+    locked until the transaction ends, so that two gates cannot both let in the last guest.
+    ``no_key``: an exit holding a guest's presence while its scan's foreign key checks the
+    zone row (FOR KEY SHARE) must not wait for an entry that waits for that presence."""
     if not zone.stop_when_full:
         return False
-    return Zone.objects.select_for_update().filter(pk=zone.pk, stop_when_full=True).exists()
+    return (
+        Zone.objects.select_for_update(no_key=True).filter(pk=zone.pk, stop_when_full=True).exists()
+    )
 
 
 def _full(zone: Zone) -> bool:

@@ -44,7 +44,12 @@ class Limit:
         return getattr(settings, self.minutes) * 60
 
 
+#: One account from one address (the subject is ``account_at``'s pair).
 SIGN_IN_ACCOUNT = Limit("sign-in-account", "SIGN_IN_FAILURES_PER_ACCOUNT", "SIGN_IN_LOCK_MINUTES")
+#: One account from everywhere: a guesser spread over many addresses.
+SIGN_IN_ACCOUNT_TOTAL = Limit(
+    "sign-in-account-total", "SIGN_IN_FAILURES_PER_ACCOUNT_TOTAL", "SIGN_IN_LOCK_MINUTES"
+)
 SIGN_IN_ADDRESS = Limit("sign-in-address", "SIGN_IN_FAILURES_PER_ADDRESS", "SIGN_IN_LOCK_MINUTES")
 DEVICE_TOKEN = Limit("device-token", "TOKEN_FAILURES_PER_ADDRESS", "TOKEN_LOCK_MINUTES")
 PERSONAL_LINK = Limit("personal-link", "TOKEN_FAILURES_PER_ADDRESS", "TOKEN_LOCK_MINUTES")
@@ -123,29 +128,39 @@ def _refusal(request: HttpRequest, message: str, seconds: int) -> HttpResponse:
 def limit_link_guesses(view: Callable) -> Callable:
     """For the pages opened by a secret in the address (a guest's personal link, an
     invitation): each 404 counts as a wrong guess from the client's address, and past the
-    limit the address is answered 429 without the secret even being looked up."""
+    limit its wrong guesses are answered 429. A right link is always served: the secrets are
+    far too long to guess, and a guest's e-badge must open whatever others on the same
+    network did."""
 
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs) -> Any:
-        address = client_address(request)
-        if seconds := wait_seconds(PERSONAL_LINK, address):
-            wait = minutes(seconds)
-            message = ngettext(
-                "Too many links that do not work were opened from your network. Try again in "
-                "about %(minutes)d minute, with the whole address from the e-mail.",
-                "Too many links that do not work were opened from your network. Try again in "
-                "about %(minutes)d minutes, with the whole address from the e-mail.",
-                wait,
-            ) % {"minutes": wait}
-            return _refusal(request, message, seconds)
         try:
             response = view(request, *args, **kwargs)
         except Http404:
-            record_failure(PERSONAL_LINK, address)
+            if refusal := _missed_link(request):
+                return refusal
             raise
         # An API endpoint answers with data, not a response.
         if isinstance(response, HttpResponse) and response.status_code == 404:
-            record_failure(PERSONAL_LINK, address)
+            return _missed_link(request) or response
         return response
 
     return guarded
+
+
+def _missed_link(request: HttpRequest) -> HttpResponse | None:
+    """Count a wrong link from the request's address; the 429 once the address is over its
+    limit (the 404 stands until then)."""
+    address = client_address(request)
+    if not (seconds := wait_seconds(PERSONAL_LINK, address)):
+        record_failure(PERSONAL_LINK, address)
+        return None
+    wait = minutes(seconds)
+    message = ngettext(
+        "Too many links that do not work were opened from your network. Try again in "
+        "about %(minutes)d minute, with the whole address from the e-mail.",
+        "Too many links that do not work were opened from your network. Try again in "
+        "about %(minutes)d minutes, with the whole address from the e-mail.",
+        wait,
+    ) % {"minutes": wait}
+    return _refusal(request, message, seconds)

@@ -290,7 +290,8 @@ class ZoneKind(models.TextChoices):
 class ZoneQuerySet(models.QuerySet):
     def with_places(self) -> "ZoneQuerySet":
         """Annotate ``places``: how many people the zone holds, its own capacity else the seats
-        of its rooms (``None`` when neither is known)."""
+        of its rooms (``None`` when neither is known). It sums over a join of the rooms: add no
+        other aggregate over a relation to the same query."""
         return self.annotate(places=Coalesce("capacity", Sum("rooms__capacity")))
 
 
@@ -315,6 +316,7 @@ class Zone(models.Model):
         _("capacity"),
         null=True,
         blank=True,
+        validators=[MinValueValidator(1)],
         help_text=_("How many people may be inside at once; leave empty for the sum of its rooms."),
     )
     stop_when_full = models.BooleanField(
