@@ -1056,8 +1056,10 @@ def _write_roster(summit: Summit, slots, wanted: set[tuple[int, int]], *, by, no
 def assign_manually(post_shift: PostShift, application: Application, *, by=None) -> Assignment:
     """Put a volunteer on a slot by hand (kept by later roster runs). Refused when the slot is
     full, the volunteer is not selected or already busy at that time."""
-    # Lock order: the volunteer, then the slot (the solver locks slots only).
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    # Lock order: the volunteer, then the slot (the solver locks slots only). No key: the
+    # solver, holding a slot, writes assignments whose foreign key reads the volunteer's row
+    # (FOR KEY SHARE); a plain FOR UPDATE here made the two wait for each other.
+    application = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
     slot = _lock_slots([post_shift.pk]).get(post_shift.pk)
     if slot is None:
         raise VolunteerError(_("This slot no longer exists."))
