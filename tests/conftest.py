@@ -1,3 +1,4 @@
+import hypothesis
 import pytest
 from django.conf import settings
 from django.core.cache import caches
@@ -5,6 +6,14 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.utils import translation
 
 from tests import factories
+
+# Hypothesis draws the same examples on every run (seeded from each test's source), so what
+# fails in CI fails on every machine. Nothing in .ci/run or dev.py marks a CI run, so this is
+# loaded everywhere; --hypothesis-profile=default or --hypothesis-seed=N explores new examples.
+hypothesis.settings.register_profile(
+    "ci", hypothesis.settings.get_profile("default"), derandomize=True
+)
+hypothesis.settings.load_profile("ci")
 
 # Tests create many accounts; the default hasher's deliberate slowness only costs time here.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

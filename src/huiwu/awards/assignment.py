@@ -34,6 +34,9 @@ from scipy.optimize import linprog
 # Integer costs: the affinity range is spread over this many steps (rounding loses at most
 # half a step per pair, far below any difference that matters).
 COST_SCALE = 1_000_000
+# Affinities spread over less than this are taken as all equal: no real scores differ by so
+# little, and COST_SCALE over a subnormal range overflows to inf (and the costs to NaN).
+FLAT_RANGE = 1e-12
 
 # English sentences of each infeasibility; the awards app shows its own translated sentence for
 # each code with the same parameters.
@@ -394,7 +397,7 @@ def _costs(prep: _Prepared) -> np.ndarray:
     if not prep.arc_affinity.size:
         return np.zeros(0, dtype=np.int64)
     top, bottom = prep.arc_affinity.max(), prep.arc_affinity.min()
-    scale = COST_SCALE / (top - bottom) if top > bottom else 0.0
+    scale = COST_SCALE / (top - bottom) if top - bottom > FLAT_RANGE else 0.0
     return np.rint((top - prep.arc_affinity) * scale).astype(np.int64)
 
 
