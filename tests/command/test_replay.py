@@ -116,13 +116,20 @@ def test_a_replay_plays_the_morning_through_the_services(day):
     assert lines[-1].startswith("replay over:")
 
 
-def test_a_stopped_replay_signs_out_and_cancels_what_is_open(day):
+def test_a_stopped_replay_signs_out_and_cancels_what_is_open(day, monkeypatch):
     summit = day["summit"]
     started = timezone.now()
     stop = threading.Event()
     run = replay.Replay(summit, speed=60, day=1, stop=stop)
-    # At an hour a minute, the first incident comes at one real second; stop just after.
-    threading.Timer(1.5, stop.set).start()
+    # Stopped as soon as the first incident is raised, whatever the machine's speed (the
+    # second comes two summit minutes later).
+    raise_incident = replay.Replay.raise_incident
+
+    def raise_then_stop(self, plan):
+        raise_incident(self, plan)
+        stop.set()
+
+    monkeypatch.setattr(replay.Replay, "raise_incident", raise_then_stop)
 
     run.run(minutes=0.5)
 

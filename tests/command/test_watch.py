@@ -125,6 +125,18 @@ def test_a_silent_gate_device_raises_one_equipment_incident_per_outage(site):
     }
 
 
+def test_a_gate_silent_since_just_before_midnight_is_raised_just_after(site):
+    gate, _token = site.gate()
+    GateDevice.objects.filter(pk=gate.pk).update(last_seen_at=at(0, 23, 58))
+    assert services.watch(site.summit, now=at(1, 0, 2)) == {**NOTHING, "equipment": 1}
+
+
+def test_a_gate_put_away_after_yesterdays_session_raises_nothing(site):
+    gate, _token = site.gate()
+    GateDevice.objects.filter(pk=gate.pk).update(last_seen_at=at(0, 18))
+    assert services.watch(site.summit, now=at(1, 8)) == NOTHING
+
+
 def no_show(summit, *, critical: bool, **post_fields) -> DutyRecord:
     slot = vf.PostShiftFactory(post__summit=summit, post__is_critical=critical, **post_fields)
     assignment = vf.AssignmentFactory(post_shift=slot, application__name="Zhao Lei")
@@ -161,7 +173,12 @@ def test_a_no_show_at_a_critical_post_raises_one_staffing_incident(summit, event
     assert services.watch(summit, now=NOW + dt.timedelta(minutes=2)) == NOTHING
 
 
-def test_a_no_show_of_another_day_raises_nothing(summit):
+def test_a_no_show_of_a_shift_begun_just_before_midnight_is_raised_just_after(summit):
+    no_show(summit, critical=True, shift__start=at(0, 23, 50), shift__end=at(1, 2))
+    assert services.watch(summit, now=at(1, 0, 6)) == {**NOTHING, "staffing": 1}
+
+
+def test_a_no_show_of_yesterday_morning_raises_nothing(summit):
     no_show(summit, critical=True)
     assert services.watch(summit, now=at(1, 11)) == NOTHING
 

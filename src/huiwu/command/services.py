@@ -1024,12 +1024,19 @@ def _full_zones(summit: Summit) -> Iterable[_Condition]:
             )
 
 
+#: A gate silent for longer than this was put away after an earlier session; it is no
+#: incident. A rolling window, not the calendar day: a gate last heard at 23:58 is still raised
+#: at 00:02.
+DEVICE_SILENCE_WINDOW = dt.timedelta(hours=12)
+
+
 def _silent_devices(summit: Summit, now: dt.datetime) -> Iterable[_Condition]:
     silent = now - dt.timedelta(minutes=float(settings.COMMAND_DEVICE_OFFLINE_MINUTES))
-    # Devices seen today only: a gate put away after yesterday's session is not an incident.
-    today = dt.datetime.combine(timezone.localdate(now, summit.tz), dt.time.min, tzinfo=summit.tz)
     devices = GateDevice.objects.filter(
-        summit=summit, active=True, last_seen_at__lt=silent, last_seen_at__gte=today
+        summit=summit,
+        active=True,
+        last_seen_at__lt=silent,
+        last_seen_at__gte=now - DEVICE_SILENCE_WINDOW,
     ).select_related("zone")
     unheard = gettext_noop("Gate device “%(device)s” has not been heard from since %(time)s.")
     for device in devices:
@@ -1052,15 +1059,19 @@ def _silent_devices(summit: Summit, now: dt.datetime) -> Iterable[_Condition]:
         )
 
 
+#: A no-show at a critical post is raised for shifts begun within this: the watch raises it
+#: minutes after its flag, and an older one (a watch down all night) is history, not news. A
+#: rolling window, not the calendar day: a shift begun at 23:50 is still raised at 00:06.
+NO_SHOW_WINDOW = dt.timedelta(hours=12)
+
+
 def _critical_no_shows(summit: Summit, now: dt.datetime) -> Iterable[_Condition]:
-    today = dt.datetime.combine(timezone.localdate(now, summit.tz), dt.time.min, tzinfo=summit.tz)
     duties = DutyRecord.objects.filter(
         no_show=True,
         signed_in_at__isnull=True,
         assignment__post_shift__post__summit=summit,
         assignment__post_shift__post__is_critical=True,
-        assignment__post_shift__shift__start__gte=today,
-        assignment__post_shift__shift__start__lt=today + dt.timedelta(days=1),
+        assignment__post_shift__shift__start__gte=now - NO_SHOW_WINDOW,
     ).select_related("assignment__application", "assignment__post_shift__post")
     for duty in duties:
         post = duty.assignment.post_shift.post
@@ -1112,10 +1123,10 @@ def _time_out_overdue_offers(summit: Summit, now: dt.datetime) -> None:
 def watch(summit: Summit | None = None, *, now=None) -> dict[str, int]:
     """Raise the incidents nobody has to report: a zone at or over its capacity (crowding,
     high), an active gate device silent for ``COMMAND_DEVICE_OFFLINE_MINUTES`` (equipment), a
-    no-show at a critical post today (staffing, high). For ``summit``, else every summit under
-    way. Idempotent: a condition already raised is not raised again while its incident is open
-    (the database's ``one_open_incident_per_condition`` decides between two watchers); an outage
-    or a no-show is raised once. Returns how many were raised, per type.
+    no-show at a critical post within ``NO_SHOW_WINDOW`` (staffing, high). For ``summit``, else
+    every summit under way. Idempotent: a condition already raised is not raised again while its
+    incident is open (the database's ``one_open_incident_per_condition`` decides between two
+    watchers); an outage or a no-show is raised once. Returns how many were raised, per type.
 
     It also times out the offers whose escalation task never ran (:data:`OVERDUE_GRACE` past
     their deadline), so that a lost task never leaves a volunteer offered a task for ever."""
