@@ -606,3 +606,11 @@ def test_computed_conflict_sources_cannot_be_entered_by_hand(competition):
             expert, organisation_name="Anything", source="country", by=competition.office
         )
     assert Conflict.objects.count() == 0
+
+
+def test_the_offices_programme_summary_counts_each_submission_once_whatever_its_experts(
+    competition,
+):
+    [summary] = selectors.programme_summaries(competition.programme.summit)
+
+    assert (summary.sent, summary.expert_count) == (6, 4)

@@ -323,7 +323,9 @@ def award_countries(summit):
 # --- The office's pages -----------------------------------------------------------------------
 def programme_summaries(summit) -> QuerySet[Programme]:
     return programmes(summit).annotate(
-        sent=Count("submissions", filter=Q(submissions__status=SubmissionStatus.SUBMITTED)),
+        sent=Count(
+            "submissions", filter=Q(submissions__status=SubmissionStatus.SUBMITTED), distinct=True
+        ),
         expert_count=Count("experts", distinct=True),
     )
 
