@@ -111,6 +111,21 @@ def test_organiser_filters_the_queue_and_approves_in_bulk(
     page.select_option("[data-bulk-action]", "approve")
     capture_top(page)
     screenshot(page, "secretariat-queue-selected", language)
+    # The decision on five guests is asked once more; declining it changes nothing.
+    questions = []
+
+    def decline(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    def accept(dialog):
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", decline)
+    page.click("[data-bulk-submit]")
+    assert Registration.objects.filter(status=Status.APPROVED).count() == 3
+    page.once("dialog", accept)
     page.click("[data-bulk-submit]")
 
     page.wait_for_selector(".flash-success")
@@ -121,6 +136,8 @@ def test_organiser_filters_the_queue_and_approves_in_bulk(
     }
     assert page.locator("tbody .guest-name").count() == 0
     assert page.locator("#count-submitted").inner_text() == "0"
+    assert len(questions) == 2
+    assert "5" in questions[0] and questions[0] == questions[1]
 
     # Back to the whole queue: what the secretariat sees most of the day.
     page.click(f"a[href='{queue}?summit={review_queue['summit'].slug}']")

@@ -1131,11 +1131,15 @@ def _keep_query(request: HttpRequest) -> str:
 @office_page(rules.can_manage_volunteers)
 def office_training(request: HttpRequest) -> HttpResponse:
     summit = _summit(request)
-    sessions = (
+    sessions = list(
         TrainingSession.objects.filter(summit=summit)
         .prefetch_related("posts")
         .annotate(attended=Count("attendances", filter=Q(attendances__attended=True)))
     )
+    for session in sessions:
+        # Posts of one kind at several venues share a name: each name once.
+        names = (localized(post.name) for post in session.posts.all())
+        session.post_names = list(dict.fromkeys(names))
     return _office(
         request, "volunteers/office/training.html", summit, "office-training", sessions=sessions
     )

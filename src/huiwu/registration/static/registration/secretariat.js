@@ -1,5 +1,6 @@
 // The secretariat's pages: choosing rows for a bulk decision (a box for the whole page,
-// shift-click for a range), saying when a reason is needed, and switching summits.
+// shift-click for a range), saying when a reason is needed, asking before a decision on many
+// guests at once, and switching summits.
 // Listeners sit on the document, so rows that htmx swaps in work without binding again.
 (function () {
   "use strict";
@@ -64,6 +65,24 @@
       return;
     }
     refresh(target.closest && target.closest("[data-bulk-form]"));
+  });
+
+  // A bulk decision reaches every guest chosen (each is written to): one question first, naming
+  // the decision and how many it touches. Nothing chosen goes to the server, which says so.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.matches("[data-bulk-form]")) return;
+    const scope = form.querySelector("[data-bulk-scope]");
+    const count = scope && scope.checked
+      ? Number(scope.dataset.matching)
+      : rowBoxes(form).filter((box) => box.checked).length;
+    if (!count) return;
+    const action = form.querySelector("[data-bulk-action]");
+    const decision = action ? action.options[action.selectedIndex].text : "";
+    const question = (count === 1 ? form.dataset.confirmOne : form.dataset.confirmMany)
+      .replace("%(count)s", count)
+      .replace("%(action)s", decision);
+    if (!window.confirm(question)) event.preventDefault();
   });
 
   document.addEventListener("htmx:afterSwap", () => {
