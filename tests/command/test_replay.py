@@ -5,6 +5,7 @@ day's incidents are raised, dispatched, answered and resolved, all through the s
 import datetime as dt
 import io
 import threading
+from collections import deque
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -144,3 +145,22 @@ def test_a_stopped_replay_signs_out_and_cancels_what_is_open(day, monkeypatch):
 def test_the_demo_command_refuses_a_day_the_summit_does_not_have(day):
     with pytest.raises(CommandError, match="3 days"):
         call_command("demo", no_serve=True, replay=True, replay_day=5, stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("outcome", [IncidentStatus.RESOLVED, IncidentStatus.CANCELLED])
+def test_an_incident_nobody_was_sent_to_is_closed_with_the_note_the_services_ask_for(day, outcome):
+    summit = day["summit"]
+    incident = IncidentFactory(summit=summit)
+    run = replay.Replay(summit)
+    run.operator = factories.UserFactory(roles=["command_operator"])
+    plan = replay.Plan(
+        at=timezone.now(), fields={}, dispatch_after=None, answers=deque(), outcome=outcome
+    )
+    plan.incident = incident
+
+    run.close(plan)
+
+    incident.refresh_from_db()
+    assert incident.status == outcome
+    closed = ActionLog.objects.get(object_id=str(incident.pk), action=f"command.{outcome}")
+    assert closed.data["note"] == replay.CLOSING_NOTES[outcome]

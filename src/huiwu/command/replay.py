@@ -99,6 +99,14 @@ class Walker:
     busy: bool = False
 
 
+#: What the operator writes when closing an incident nobody was sent to (the services ask for
+#: a note then, as the after-action report reads it).
+CLOSING_NOTES = {
+    IncidentStatus.RESOLVED: "由现场工作人员处理。Handled by the staff on site.",
+    IncidentStatus.CANCELLED: "已自行解决。Sorted out before anyone was needed.",
+}
+
+
 @dataclass
 class Plan:
     """One incident of the day's script: when (summit time), what, and how it went."""
@@ -542,14 +550,12 @@ class Replay:
         walker.arrived = None
         walker.busy = False
 
-    def close(self, plan: Plan, note: str = "") -> None:
+    def close(self, plan: Plan) -> None:
         incident = Incident.objects.get(pk=plan.incident.pk)
         if not incident.is_open:
             return
-        status = plan.outcome if plan.outcome in IncidentStatus.values else "resolved"
-        if not note and status == IncidentStatus.RESOLVED:
-            note = "由现场工作人员处理。Handled by the staff on site."
-        services.change_status(incident, status, by=self.operator, note=note)
+        status = plan.outcome if plan.outcome in CLOSING_NOTES else IncidentStatus.RESOLVED
+        services.change_status(incident, status, by=self.operator, note=CLOSING_NOTES[status])
 
     # -- the end ------------------------------------------------------------------------------
 
