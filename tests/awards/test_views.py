@@ -142,3 +142,16 @@ def test_signup_refuses_a_foreign_return_address(competition):
         },
     )
     assert response["Location"] == url("index")
+
+
+def test_each_person_lands_on_their_own_page_after_signing_in(competition):
+    people = {
+        "/en/awards/office/": competition.office,
+        "/en/awards/expert/": competition.experts[0].user,
+        "/en/awards/": factories.UserFactory(),
+    }
+    for landing, user in people.items():
+        response = Client().post(
+            "/en/awards/login/", {"username": user.username, "password": "secret-pass-123"}
+        )
+        assert (response.status_code, response["Location"]) == (302, landing)

@@ -3,10 +3,22 @@ from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from huiwu.awards import views
+from huiwu.awards.rules import is_awards_office
 from huiwu.core.views import SignInView
 
+
+def _landing(user) -> str:
+    """The office starts at its desk, an expert at their reviews, everyone else at the list of
+    programmes."""
+    if is_awards_office(user):
+        return "awards:office"
+    if hasattr(user, "expert"):
+        return "awards:expert"
+    return "awards:index"
+
+
 sign_in = SignInView.as_view(
-    landing="awards:index",
+    landing=_landing,
     extra_context={
         "kicker": _("Awards and competitions"),
         "heading": _("Sign in"),

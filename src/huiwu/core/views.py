@@ -30,7 +30,9 @@ class SignInView(LoginView):
     """The one sign-in form of the site's own pages (the admin keeps its own, for staff).
 
     Apps mount it with their texts and landing page:
-    ``SignInView.as_view(extra_context={"heading": ..., "intro": ...}, landing="app:page")``.
+    ``SignInView.as_view(extra_context={"heading": ..., "intro": ...}, landing="app:page")``;
+    ``landing`` may also be a function of the user that names the page, for an app whose
+    people start in different places.
     Its form refuses an account or an address after too many failed attempts.
     """
 
@@ -40,4 +42,5 @@ class SignInView(LoginView):
     landing = "summit:home"
 
     def get_default_redirect_url(self) -> str:
-        return reverse(self.landing)
+        landing = self.landing(self.request.user) if callable(self.landing) else self.landing
+        return reverse(landing)
