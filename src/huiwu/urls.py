@@ -1,6 +1,9 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from huiwu.api import api
@@ -10,6 +13,11 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<path>.*)$", api_not_found),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Browsers and feed readers ask for it without reading the page's icon link.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("core/favicon.svg"), permanent=True),
+    ),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),

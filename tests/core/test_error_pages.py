@@ -18,3 +18,9 @@ def test_a_refused_page_is_explained_in_the_sites_look_and_language(summit, lang
 
     assert response.status_code == 403
     assert text in response.content.decode()
+
+
+def test_the_favicon_browsers_ask_for_is_the_sites_icon():
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("core/favicon.svg")
