@@ -669,6 +669,25 @@ def test_approved_guest_sees_the_e_badge_seats_and_agenda(client, approved, foru
         assert "Confirmed" in body
 
 
+@pytest.mark.parametrize(
+    ("language", "held", "explained"),
+    [
+        ("en", "Held for you", "A seat held for you is yours once your registration is approved."),
+        ("zh-hans", "已为您保留", "报名获批后，为您保留的席位即归您所有。"),  # noqa: RUF001
+    ],
+)
+def test_a_guest_awaiting_approval_sees_a_seat_held_not_confirmed(
+    client, category, forums, language, held, explained
+):
+    guest = RegistrationFactory(summit=category.summit, category=category)
+    services.request_seat(guest, forums[0])
+
+    body = text(client.get(url("guest", guest.access_key, language=language)))
+
+    assert held in body and explained in body
+    assert "Confirmed" not in body and "已确认" not in body
+
+
 def test_badge_pdf_carries_the_name_and_a_valid_token(client, approved):
     import pypdfium2
     import zxingcpp
