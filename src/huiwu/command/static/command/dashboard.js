@@ -188,11 +188,24 @@
       var key = zone.venue == null ? "none" : zone.venue;
       (zonesByVenue[key] = zonesByVenue[key] || []).push(zone);
     });
+    // A full zone must not hide below the fold: the fullest come first, as do their venues.
+    var SEVERITY = { alarm: 2, warning: 1, ok: 0 };
+    function severity(zone) {
+      return SEVERITY[level(zone.inside, zone.capacity)];
+    }
+    function worst(id) {
+      return Math.max.apply(null, zonesByVenue[id].map(severity));
+    }
+    Object.keys(zonesByVenue).forEach(function (key) {
+      zonesByVenue[key].sort(function (a, b) {
+        return severity(b) - severity(a) || b.inside - a.inside;
+      });
+    });
     var venueIds = Object.keys(state.venues).filter(function (id) {
       return zonesByVenue[id];
     });
     venueIds.sort(function (a, b) {
-      return state.venues[b].inside - state.venues[a].inside;
+      return worst(b) - worst(a) || state.venues[b].inside - state.venues[a].inside;
     });
     venueIds.forEach(function (id) {
       var venue = state.venues[id];
