@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "huiwu.core.context_processors.platform",
+                "huiwu.core.context_processors.staff_workspaces",
                 "huiwu.summit.context_processors.summit",
             ],
         },

@@ -12,7 +12,8 @@ class CheckinConfig(AppConfig):
 
         from huiwu.checkin import jobs, receivers, selectors
         from huiwu.checkin.models import FaceDescriptor
-        from huiwu.core import figures, periodic
+        from huiwu.checkin.rules import can_check_in_manually
+        from huiwu.core import figures, periodic, workspaces
         from huiwu.core.roles import Role, register_permissions
         from huiwu.registration.models import Registration
 
@@ -39,3 +40,5 @@ class CheckinConfig(AppConfig):
             sender=FaceDescriptor,
             dispatch_uid="checkin.forget_descriptor",
         )
+
+        workspaces.register(_("Manual check-in lane"), "checkin:manual", can_check_in_manually.test)

@@ -15,9 +15,9 @@ class CommandConfig(AppConfig):
             services,
         )
         from huiwu.command.report import command_figures
-        from huiwu.command.rules import MODELS
+        from huiwu.command.rules import MODELS, can_command
         from huiwu.command.views.incidents import phone_panel
-        from huiwu.core import figures, periodic
+        from huiwu.core import figures, periodic, workspaces
         from huiwu.core.roles import Role, register_permissions
         from huiwu.volunteers.panels import register_duty_panel
 
@@ -34,3 +34,5 @@ class CommandConfig(AppConfig):
                 for action in ("add", "change", "view")
             ],
         )
+
+        workspaces.register(_("Command centre"), "command:dashboard", can_command.test)

@@ -40,7 +40,7 @@ from huiwu.core.services import actions_for, log_action
 
 admin.site.site_header = _("Huiwu 会务 · Secretariat")
 admin.site.site_title = _("Huiwu 会务 · Secretariat")
-admin.site.index_title = _("Programme, venues and organisations")
+admin.site.index_title = _("Data and settings")
 # Staff sign in with the limits on failed attempts of the site's own sign-in.
 admin.site.login_form = AdminSignInForm
 

@@ -8,10 +8,10 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Volunteers")
 
     def ready(self) -> None:
-        from huiwu.core import figures, periodic
+        from huiwu.core import figures, periodic, workspaces
         from huiwu.core.roles import Role, register_permissions
         from huiwu.volunteers import selectors, services
-        from huiwu.volunteers.rules import MODELS
+        from huiwu.volunteers.rules import MODELS, can_manage_volunteers
 
         figures.register(selectors.volunteer_figures)
         # Close duties past their shift's end and flag no-shows, every minute.
@@ -27,4 +27,8 @@ class VolunteersConfig(AppConfig):
         register_permissions(
             Role.COMMAND_OPERATOR,
             ["volunteers.view_positionping", "volunteers.view_dutyrecord"],
+        )
+
+        workspaces.register(
+            _("Volunteer office"), "volunteers:office-applications", can_manage_volunteers.test
         )
