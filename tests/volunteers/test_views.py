@@ -624,6 +624,12 @@ def test_selection_is_previewed_explained_then_applied(office_client, summit, un
     office_client.post(response["Location"], {"action": "apply"})
     statuses = [Application.objects.get(pk=a.pk).status for a in applicants]
     assert statuses == ["selected", "selected", "reserve", "rejected"]
+    # The selection page says who has not been told and leads to where they are told.
+    overview = text(office_client.get(url("office-selection")))
+    assert "4 decided applicants have not been told yet." in overview
+    assert f'href="{url("office-selection-run", run.pk)}">Tell them from the run in effect' in (
+        office_client.get(url("office-selection")).content.decode()
+    )
 
 
 def test_selection_with_a_quota_that_cannot_be_met_names_it(office_client, summit, university):

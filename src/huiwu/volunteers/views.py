@@ -816,7 +816,7 @@ def _quota_values() -> dict[str, list[tuple[str, str]]]:
 
 
 def _selection_page(request: HttpRequest, summit: Summit, form: SelectionForm, status=200):
-    runs = SelectionRun.objects.filter(summit=summit).select_related("by")[:20]
+    runs = list(SelectionRun.objects.filter(summit=summit).select_related("by")[:20])
     counts = dict(
         Application.objects.filter(summit=summit).values_list("status").annotate(n=Count("id"))
     )
@@ -835,6 +835,8 @@ def _selection_page(request: HttpRequest, summit: Summit, form: SelectionForm, s
         to_notify=Application.objects.filter(
             summit=summit, status__in=services.NOTIFY_STATUSES, notified_at__isnull=True
         ).count(),
+        # Where the office tells them: the run in effect.
+        applied_run=next((run for run in runs if run.applied), None),
         status=status,
     )
 
