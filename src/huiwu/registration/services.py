@@ -348,6 +348,20 @@ def seats_free(forum: Forum) -> int:
     return max(0, forum.seats - held - taken)
 
 
+def clashing_seat(registration: Registration, forum: Forum) -> SeatRequest | None:
+    """The guest's seat or waitlist place in another forum whose time overlaps ``forum``'s,
+    if any: a guest asking from the personal page cannot be in two rooms at once, and a
+    waitlist place counts because it may turn into a seat."""
+    return (
+        registration.seat_requests.exclude(status=SeatStatus.CANCELLED)
+        .exclude(forum=forum)
+        .filter(forum__starts_at__lt=forum.ends_at, forum__ends_at__gt=forum.starts_at)
+        .select_related("forum")
+        .order_by("forum__starts_at", "forum_id")
+        .first()
+    )
+
+
 def _check_hold_room(hold: SeatHold) -> None:
     used = SeatRequest.objects.filter(hold=hold, status=SeatStatus.CONFIRMED).count()
     if used >= hold.seats:

@@ -294,9 +294,19 @@ def edit(request: HttpRequest, access_key: str) -> HttpResponse:
 class SeatRow:
     seat: SeatRequest
     waitlist_position: int | None
+    can_give_up: bool
 
 
-def _seat_rows(registration: Registration) -> list[SeatRow]:
+# A guest changes seats from the personal page once the secretariat has the registration (a
+# draft chooses its forums on the form) and for as long as it may hold seats.
+SEATS_CHANGEABLE = {Status.SUBMITTED, Status.INFO_REQUESTED, Status.APPROVED}
+
+
+def _started(forum: Forum) -> bool:
+    return forum.starts_at <= timezone.now()
+
+
+def _seat_rows(registration: Registration, *, changeable: bool) -> list[SeatRow]:
     seats = (
         registration.seat_requests.exclude(status=SeatStatus.CANCELLED)
         .select_related("forum__room__venue")
@@ -313,8 +323,26 @@ def _seat_rows(registration: Registration) -> list[SeatRow]:
                 | Q(requested_at=seat.requested_at, id__lt=seat.id)
             )
             position = ahead.count() + 1
-        rows.append(SeatRow(seat=seat, waitlist_position=position))
+        rows.append(
+            SeatRow(
+                seat=seat,
+                waitlist_position=position,
+                can_give_up=changeable and not _started(seat.forum),
+            )
+        )
     return rows
+
+
+def _joinable_forums(registration: Registration) -> list[ForumOption]:
+    """The offered forums not begun yet where the guest has neither a seat nor a waitlist
+    place, with their seats left."""
+    seats = _active_seats(registration)
+    forums = [
+        forum
+        for forum in _offered_forums(registration)
+        if forum.pk not in seats and not _started(forum)
+    ]
+    return _forum_options(forums, set(), {})
 
 
 def _qr_svg(registration: Registration) -> str:
@@ -354,6 +382,7 @@ def guest(request: HttpRequest, access_key: str) -> HttpResponse:
         if registration.status == Status.DRAFT
         else set()
     )
+    changeable = registration.status in SEATS_CHANGEABLE
     context = {
         "registration": registration,
         "category": registration.category,
@@ -361,7 +390,8 @@ def guest(request: HttpRequest, access_key: str) -> HttpResponse:
         "can_withdraw": registration.status not in {Status.WITHDRAWN, Status.REJECTED},
         "badge_ready": badge_ready,
         "qr_svg": _qr_svg(registration) if badge_ready else "",
-        "seats": _seat_rows(registration),
+        "seats": _seat_rows(registration, changeable=changeable),
+        "joinable_forums": _joinable_forums(registration) if changeable else [],
         "draft_forums": [forum for forum in _offered_forums(registration) if forum.pk in chosen],
         "agenda": _agenda_by_day(registration) if badge_ready else [],
         "masked_id": _masked(registration.id_number),
@@ -436,6 +466,110 @@ def consent(request: HttpRequest, access_key: str) -> HttpResponse:
                 _("Face check-in is off for you: please show your QR code at the gates."),
             )
     return redirect(f"{reverse('registration:guest', args=[access_key])}#face-check-in")
+
+
+def _seats_refusal(request: HttpRequest, registration: Registration) -> str | None:
+    """Why the guest may not change seats at all now, or ``None``."""
+    if request.method != "POST":
+        return _("Please use the buttons of your page to change your seats.")
+    if registration.status not in SEATS_CHANGEABLE:
+        return _("A registration that is “%(status)s” cannot be changed this way.") % {
+            "status": registration.get_status_display()
+        }
+    return None
+
+
+def _started_refusal(forum: Forum) -> str:
+    return _("“%(forum)s” has already begun: its seats can no longer be changed.") % {
+        "forum": localized(forum.title)
+    }
+
+
+def _back_to_seats(access_key: str) -> HttpResponse:
+    return redirect(f"{reverse('registration:guest', args=[access_key])}#seats")
+
+
+@throttle.limit_link_guesses
+def give_up_seat(request: HttpRequest, access_key: str, seat: int) -> HttpResponse:
+    registration = _registration(access_key)
+    held = (
+        registration.seat_requests.exclude(status=SeatStatus.CANCELLED)
+        .select_related("forum")
+        .filter(pk=seat)
+        .first()
+    )
+    if refusal := _seats_refusal(request, registration):
+        messages.error(request, refusal)
+    elif held is None:
+        messages.error(
+            request, _("This seat is not on your registration, or you gave it up already.")
+        )
+    elif _started(held.forum):
+        messages.error(request, _started_refusal(held.forum))
+    else:
+        waitlisted = held.status == SeatStatus.WAITLISTED
+        services.cancel_seat(held)
+        title = {"forum": localized(held.forum.title)}
+        if waitlisted:
+            messages.success(request, _("You left the waitlist of “%(forum)s”.") % title)
+        else:
+            messages.success(
+                request,
+                _("You gave up your seat in “%(forum)s”: it goes to the next guest waiting.")
+                % title,
+            )
+    return _back_to_seats(access_key)
+
+
+def _ask_refusal(registration: Registration, forum: Forum | None) -> str | None:
+    """Why the guest may not ask for a seat in ``forum`` (``None`` when it is not offered to
+    them), or ``None`` when they may."""
+    if forum is None:
+        return _(
+            "You cannot ask for a seat in this forum from your page; please write to the "
+            "secretariat."
+        )
+    title = localized(forum.title)
+    if _started(forum):
+        return _started_refusal(forum)
+    if forum.pk in _active_seats(registration):
+        return _("You already have a seat or a waitlist place in “%(forum)s”.") % {"forum": title}
+    if clash := services.clashing_seat(registration, forum):
+        return _(
+            "“%(forum)s” takes place at the same time as “%(other)s”, where you already have a "
+            "seat or a waitlist place. Give that one up first if you prefer this forum."
+        ) % {"forum": title, "other": localized(clash.forum.title)}
+    return None
+
+
+@throttle.limit_link_guesses
+def ask_seat(request: HttpRequest, access_key: str, forum: int) -> HttpResponse:
+    registration = _registration(access_key)
+    wanted = next(
+        (offered for offered in _offered_forums(registration) if offered.pk == forum), None
+    )
+    refusal = _seats_refusal(request, registration) or _ask_refusal(registration, wanted)
+    if refusal is not None:
+        messages.error(request, refusal)
+        return _back_to_seats(access_key)
+    try:
+        seat = services.request_seat(registration, wanted)
+    except RegistrationError as error:
+        messages.error(request, error.message)
+        return _back_to_seats(access_key)
+    title = {"forum": localized(wanted.title)}
+    if seat.status == SeatStatus.CONFIRMED:
+        messages.success(request, _("You have a seat in “%(forum)s”.") % title)
+    else:
+        messages.success(
+            request,
+            _(
+                "“%(forum)s” is full: you are on its waitlist, and we will write to you when a "
+                "seat frees up."
+            )
+            % title,
+        )
+    return _back_to_seats(access_key)
 
 
 def photo_response(registration: Registration) -> FileResponse:
