@@ -673,7 +673,7 @@ def test_approved_guest_sees_the_e_badge_seats_and_agenda(client, approved, foru
     ("language", "held", "explained"),
     [
         ("en", "Held for you", "A seat held for you is yours once your registration is approved."),
-        ("zh-hans", "已为您保留", "报名获批后，为您保留的席位即归您所有。"),  # noqa: RUF001
+        ("zh-hans", "已为您保留", "报名获批后，为您保留的座位即归您所有。"),  # noqa: RUF001
     ],
 )
 def test_a_guest_awaiting_approval_sees_a_seat_held_not_confirmed(

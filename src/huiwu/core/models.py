@@ -121,7 +121,9 @@ class ActionLog(models.Model):
         related_name="+",
     )
     action = models.CharField(_("action"), max_length=100, db_index=True)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("type of object"), on_delete=models.CASCADE, related_name="+"
+    )
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(_("object"), max_length=300)
     subject = GenericForeignKey("content_type", "object_id")
