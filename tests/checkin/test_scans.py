@@ -13,6 +13,7 @@ from huiwu.registration.badges import badge_token
 from huiwu.registration.models import SeatStatus, Status
 from tests import factories
 from tests.checkin.factories import make_site, moment
+from tests.registration import factories as rf
 from tests.registration.factories import GuestCategoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -196,6 +197,28 @@ def test_a_forum_room_admits_confirmed_seat_holders_during_the_forum(site, seat,
 
     assert result.reason == reason
     assert result.decision == (Decision.ADMIT if reason is None else Decision.DENY)
+
+
+def test_a_forum_room_without_exit_gates_admits_the_guest_again_for_its_next_forum(site):
+    afternoon = factories.ForumFactory(
+        summit=site.summit,
+        room=site.forum.room,
+        starts_at=factories.at(0, 14),
+        ends_at=factories.at(0, 17),
+    )
+    guest = site.guest()
+    site.seat(guest)
+    rf.SeatRequestFactory(registration=guest, forum=afternoon, status=SeatStatus.CONFIRMED)
+    gate, _token = site.gate(site.forum_room)
+    qr(gate, guest, key="morning")
+
+    again = qr(gate, guest, key="coffee", when=moment(30))
+    later = qr(gate, guest, key="afternoon", when=moment(4 * 60 - 20))  # 13:40, doors open
+
+    assert (again.decision, again.reason) == (Decision.DENY, messages.ALREADY_INSIDE)
+    assert (later.decision, later.reason, later.event.moved) == (Decision.ADMIT, None, False)
+    assert later.message == "Welcome."
+    assert Presence.objects.get(registration=guest, zone=site.forum_room).inside
 
 
 def test_the_list_of_admissible_guests_agrees_with_the_refusals(site):

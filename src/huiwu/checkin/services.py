@@ -48,7 +48,7 @@ from huiwu.registration import badges
 from huiwu.registration.models import Registration, Status
 from huiwu.registration.selectors import ACTIVE
 from huiwu.registration.validators import normalise_id_number
-from huiwu.summit.models import Summit, Zone
+from huiwu.summit.models import Summit, Zone, ZoneKind
 
 # A device's clock may run a little fast; a capture time further ahead is a wrong clock.
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -569,6 +569,16 @@ def _lock_if_counted(zone: Zone) -> bool:
     )
 
 
+def _session_since(zone: Zone, last_scan_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a forum room's doors opened for the forum held now after the guest's last scan
+    there: a forum room has a list of its own per forum, so the morning's entry does not turn
+    the guest away from the afternoon's forum in the same room."""
+    if zone.kind != ZoneKind.FORUM_ROOM or last_scan_at is None:
+        return False
+    doors = [forum.starts_at - access.DOORS_OPEN for forum in access.open_forums(zone, now)]
+    return bool(doors) and last_scan_at < min(doors)
+
+
 def _full(zone: Zone) -> bool:
     places = zone.places()
     return places is not None and zone.presences.filter(inside=True).count() >= places
@@ -600,16 +610,22 @@ def _record(
                 # A later scan of the guest here reached the server first (this one was
                 # delayed): it decided where the guest is, as for the offline scans.
                 decision = Decision.ADMIT
-            elif direction == Direction.IN and presence.inside:
+            elif (
+                direction == Direction.IN
+                and presence.inside
+                and not _session_since(zone, presence.last_scan_at, now)
+            ):
                 reason = messages.ALREADY_INSIDE
-            elif counted and _full(zone):
+            elif counted and not presence.inside and _full(zone):
                 reason = messages.FULL
             else:
                 decision = Decision.ADMIT
-                moved = presence.inside != (direction == Direction.IN)
-                if not moved:
+                entering = direction == Direction.IN
+                # Back for a later forum of a room nobody is seen leaving: counted already.
+                moved = presence.inside != entering
+                if not moved and not entering:
                     reason = messages.NOT_INSIDE  # leaving without a recorded entry
-                presence.inside = direction == Direction.IN
+                presence.inside = entering
                 presence.last_scan_at = max(filter(None, [presence.last_scan_at, moment]))
                 presence.save(update_fields=["inside", "last_scan_at"])
         event = ScanEvent.objects.create(
