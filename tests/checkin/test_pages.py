@@ -68,6 +68,18 @@ def test_gate_staff_sign_in_and_land_on_the_lane(client, site):
     assert response["Location"] == url("checkin:manual")
 
 
+def test_the_lane_opens_on_the_main_hall_then_where_the_staff_member_worked_last(client, site):
+    staff = as_role(client, "gate_staff")
+
+    def chosen() -> tuple[int, str]:
+        form = staff.get(url("checkin:manual")).context["form"]
+        return form["zone"].value(), form["direction"].value()
+
+    assert chosen() == (site.main_hall.pk, "in")
+    staff.get(url("checkin:manual"), {"zone": site.forum_room.pk, "direction": "out", "q": ""})
+    assert chosen() == (site.forum_room.pk, "out")
+
+
 def test_search_finds_guests_by_either_name_or_the_document_number(client, site):
     site.guest(name="李娜", name_latin="Li Na", id_number="E12345678")
     site.guest(name="Jean Dupont", name_latin="Jean Dupont")

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huiwu.checkin.models import Direction
 from huiwu.registration.models import Registration
-from huiwu.summit.models import Summit, Zone
+from huiwu.summit.models import Summit, Zone, ZoneKind
 
 SEARCH_MAX_LENGTH = 100
 
@@ -36,10 +36,12 @@ class LaneForm(forms.Form):
     def __init__(self, *args, summit: Summit, **kwargs):
         super().__init__(*args, **kwargs)
         self.summit = summit
-        zones = Zone.objects.filter(summit=summit).order_by("kind", "id")
-        self.fields["zone"].queryset = zones
-        if not self.is_bound and zones:
-            self.initial.setdefault("zone", zones[0].pk)
+        zones = list(Zone.objects.filter(summit=summit).order_by("kind", "id"))
+        self.fields["zone"].queryset = Zone.objects.filter(pk__in=[zone.pk for zone in zones])
+        if not self.is_bound and zones and self.initial.get("zone") not in {z.pk for z in zones}:
+            # The lane a staff member last worked (the view passes it), else the main hall.
+            main = [zone for zone in zones if zone.kind == ZoneKind.MAIN_HALL]
+            self.initial["zone"] = (main or zones)[0].pk
 
 
 class CheckinForm(LaneForm):

@@ -100,11 +100,21 @@ def _summit(request: HttpRequest) -> Summit:
     return summit
 
 
+#: Where the session keeps the zone and direction the staff member last worked.
+LANE_SESSION_KEY = "checkin_lane"
+
+
 def _lane(request: HttpRequest, form: LaneForm, *, outcome=None, status=200) -> HttpResponse:
     """The lane page, or its results alone for htmx."""
     valid = form.is_valid()
     zone = form.cleaned_data.get("zone") if valid else None
     search = form.cleaned_data.get("q", "") if valid else ""
+    if zone is not None:
+        # The lane opens where the staff member worked last: a lane is one door all day.
+        request.session[LANE_SESSION_KEY] = {
+            "zone": zone.pk,
+            "direction": form.cleaned_data["direction"],
+        }
     guests = list(selectors.manual_lane_search(form.summit, search))
     inside = set()
     if zone is not None and guests:
@@ -132,7 +142,8 @@ def manual(request: HttpRequest) -> HttpResponse:
     """Search a guest by name or document number, to check them in or out by hand."""
     summit = _summit(request)
     data = request.GET if "zone" in request.GET else None
-    return _lane(request, LaneForm(data, summit=summit))
+    last = request.session.get(LANE_SESSION_KEY, {})
+    return _lane(request, LaneForm(data, summit=summit, initial=last))
 
 
 @require_POST
